@@ -1,0 +1,104 @@
+#include "api_names.h"
+
+#include <array>
+#include <cctype>
+
+namespace nsysexplain::core {
+
+std::string_view ApiBaseName(std::string_view name) {
+  for (;;) {
+    size_t us = name.rfind('_');
+    if (us == std::string_view::npos || us == 0) return name;
+    std::string_view tail = name.substr(us + 1);
+    bool strip = false;
+    if (tail == "ptsz" || tail == "ptds") {
+      strip = true;
+    } else if (tail.size() >= 2 && tail[0] == 'v') {
+      strip = true;
+      for (size_t i = 1; i < tail.size(); ++i)
+        if (!std::isdigit(static_cast<unsigned char>(tail[i]))) strip = false;
+    }
+    if (!strip) return name;
+    name = name.substr(0, us);
+  }
+}
+
+namespace {
+template <size_t N>
+bool In(std::string_view s, const std::array<std::string_view, N>& set) {
+  for (std::string_view x : set)
+    if (s == x) return true;
+  return false;
+}
+}  // namespace
+
+ApiKind ClassifyApi(std::string_view name) {
+  std::string_view b = ApiBaseName(name);
+  static const std::array<std::string_view, 6> kHostSync = {
+      "cudaDeviceSynchronize", "cudaStreamSynchronize", "cudaEventSynchronize",
+      "cuCtxSynchronize",      "cuStreamSynchronize",   "cuEventSynchronize"};
+  static const std::array<std::string_view, 17> kSyncCopy = {
+      "cudaMemcpy",         "cudaMemcpy2D",         "cudaMemcpy3D",
+      "cudaMemcpyToSymbol", "cudaMemcpyFromSymbol", "cudaMemcpyPeer",
+      "cudaMemset",         "cudaMemset2D",         "cudaMemset3D",
+      "cuMemcpyHtoD",       "cuMemcpyDtoH",         "cuMemcpyDtoD",
+      "cuMemcpy",           "cuMemcpyPeer",         "cuMemsetD8",
+      "cuMemsetD16",        "cuMemsetD32"};
+  static const std::array<std::string_view, 2> kWait = {"cudaStreamWaitEvent",
+                                                        "cuStreamWaitEvent"};
+  static const std::array<std::string_view, 4> kPoll = {
+      "cudaEventQuery", "cudaStreamQuery", "cuEventQuery", "cuStreamQuery"};
+  static const std::array<std::string_view, 9> kLaunch = {
+      "cudaLaunchKernel",      "cudaLaunchKernelExC",
+      "cudaLaunchCooperativeKernel", "cuLaunchKernel",
+      "cuLaunchKernelEx",      "cuLaunchCooperativeKernel",
+      "cudaGraphLaunch",       "cuGraphLaunch",
+      "cudaLaunchHostFunc"};
+  if (In(b, kHostSync)) return ApiKind::kHostSync;
+  if (In(b, kSyncCopy)) return ApiKind::kSyncCopy;
+  if (In(b, kWait)) return ApiKind::kDeviceWait;
+  if (In(b, kPoll)) return ApiKind::kPoll;
+  if (In(b, kLaunch)) return ApiKind::kLaunch;
+  return ApiKind::kOther;
+}
+
+const char* ApiKindName(ApiKind kind) {
+  switch (kind) {
+    case ApiKind::kHostSync: return "host_sync";
+    case ApiKind::kSyncCopy: return "sync_copy";
+    case ApiKind::kDeviceWait: return "device_wait";
+    case ApiKind::kPoll: return "poll";
+    case ApiKind::kLaunch: return "launch";
+    case ApiKind::kOther: return "other";
+  }
+  return "other";
+}
+
+std::string KernelBaseName(std::string_view s) {
+  // Cut the parameter list: the last top-level '(' (templates may contain
+  // parentheses like "(int)4", so track <> depth).
+  int depth = 0;
+  size_t paren = std::string_view::npos;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '<') ++depth;
+    else if (c == '>') { if (depth > 0) --depth; }
+    else if (c == '(' && depth == 0) { paren = i; break; }
+  }
+  std::string_view head = s.substr(0, paren);
+  // Drop template arguments (all top-level <...> groups).
+  std::string out;
+  depth = 0;
+  for (char c : head) {
+    if (c == '<') { ++depth; continue; }
+    if (c == '>') { if (depth > 0) --depth; continue; }
+    if (depth == 0) out.push_back(c);
+  }
+  // Drop a return type: keep the text after the last space.
+  size_t sp = out.rfind(' ');
+  if (sp != std::string::npos) out = out.substr(sp + 1);
+  if (out.empty()) return std::string(s);
+  return out;
+}
+
+}  // namespace nsysexplain::core

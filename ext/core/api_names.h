@@ -1,0 +1,29 @@
+// CUDA runtime/driver API name helpers (docs/SEMANTICS.md, "Sync calls").
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace nsysexplain::core {
+
+// Strips a version/per-thread suffix: `_v3020`, `_v2`, `_ptsz`, `_ptds`
+// (repeatedly, so `cudaMemcpyAsync_ptsz_v7000` -> `cudaMemcpyAsync`).
+std::string_view ApiBaseName(std::string_view name);
+
+enum class ApiKind {
+  kOther,
+  kHostSync,    // cudaDeviceSynchronize, cuStreamSynchronize, ...
+  kSyncCopy,    // cudaMemcpy (not Async), cuMemsetD32, ...
+  kDeviceWait,  // cudaStreamWaitEvent: a device-side dependency
+  kPoll,        // cudaEventQuery, cudaStreamQuery: non-blocking
+  kLaunch,      // cudaLaunchKernel, cuLaunchKernel, cudaGraphLaunch, ...
+};
+
+ApiKind ClassifyApi(std::string_view name);
+const char* ApiKindName(ApiKind kind);  // "host_sync", "sync_copy", ...
+
+// Kernel name helpers.
+// Base of a demangled C++ name: drops return type, template arguments and the
+// parameter list: "void at::native::foo<int>(T1)" -> "at::native::foo".
+std::string KernelBaseName(std::string_view demangled);
+
+}  // namespace nsysexplain::core

@@ -1,0 +1,27 @@
+// Grouped duration statistics: one counting pass, one sort per group.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace nsysexplain::core {
+
+struct DurationStats {
+  int64_t count = 0;
+  int64_t total = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+  double p50 = 0, p90 = 0, p99 = 0;
+  double stdev = 0;
+  int64_t under_5us = 0, under_10us = 0, under_20us = 0;  // strict <
+};
+
+// Statistics for each group g in [0, ngroups) over rows i where
+// group_of_row[i] == g. Rows with group id >= ngroups are ignored.
+std::vector<DurationStats> ComputeGroupStats(
+    const std::vector<uint32_t>& group_of_row, size_t ngroups,
+    const std::vector<int64_t>& durations);
+
+DurationStats ComputeStats(std::vector<int64_t> durations);
+
+}  // namespace nsysexplain::core

@@ -1,0 +1,23 @@
+// Dataset virtual tables: every shared intermediate result of the Session is
+// exposed as an eponymous, read-only virtual table (no CREATE needed, nothing
+// written). The llm_* views in sql/ are thin SQL over these.
+#pragma once
+#include <memory>
+
+#include "session.h"
+#include "sqlite_api.h"
+
+namespace nsysexplain {
+
+// Registers every dataset module on `db`, sharing `session`.
+int RegisterDatasets(sqlite3* db, const std::shared_ptr<Session>& session,
+                     char** pzErrMsg);
+
+// Registers nsys_interval_gaps(sql [, window_start, window_end]).
+int RegisterIntervalGaps(sqlite3* db, char** pzErrMsg);
+
+// Registers scalar functions and aggregates (functions.cc).
+int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
+                      char** pzErrMsg);
+
+}  // namespace nsysexplain

@@ -1,0 +1,81 @@
+#include "schema.h"
+
+namespace nsysexplain {
+
+std::string QuoteIdent(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool Schema::HasColumn(const std::string& table, const std::string& col) const {
+  auto it = tables.find(table);
+  if (it == tables.end()) return false;
+  for (const auto& c : it->second)
+    if (sqlite3_stricmp(c.c_str(), col.c_str()) == 0) return true;
+  return false;
+}
+
+std::string Schema::Meta(const std::string& key) const {
+  for (const auto& [k, v] : meta)
+    if (k == key) return v;
+  return "";
+}
+
+Schema Schema::Probe(sqlite3* db) {
+  Schema s;
+  {
+    Stmt st(db,
+            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+            "ORDER BY name");
+    while (st.Step()) s.tables[st.Text(0)];
+  }
+  for (auto& [name, cols] : s.tables) {
+    Stmt st(db, "SELECT name FROM pragma_table_info(?1, 'main')");
+    sqlite3_bind_text(st.get(), 1, name.c_str(), -1, kTransient);
+    while (st.Step()) cols.push_back(st.Text(0));
+  }
+  auto has_cols = [&](const std::string& t, std::initializer_list<const char*> cs) {
+    for (const char* c : cs)
+      if (!s.HasColumn(t, c)) return false;
+    return true;
+  };
+  for (const char* k : {"CUPTI_ACTIVITY_KIND_KERNEL",
+                        "CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL"}) {
+    if (s.Has(k) && has_cols(k, {"start", "end"})) {
+      s.kernel_table = k;
+      break;
+    }
+  }
+  if (s.Has("StringIds") && has_cols("StringIds", {"id", "value"})) {
+    s.string_table = "StringIds";
+  } else {
+    for (const auto& [name, cols] : s.tables) {
+      if (has_cols(name, {"id", "value"})) {
+        s.string_table = name;
+        break;
+      }
+    }
+  }
+  for (const char* m : {"META_DATA_EXPORT", "EXPORT_META_DATA"}) {
+    if (s.Has(m) && has_cols(m, {"name", "value"})) {
+      s.meta_table = m;
+      Stmt st(db, "SELECT name, CAST(value AS TEXT) FROM main." +
+                      QuoteIdent(m) + " LIMIT 10000");
+      while (st.Step()) s.meta.emplace_back(st.Text(0), st.Text(1));
+      break;
+    }
+  }
+  if (s.Has("META_DATA_CAPTURE") && has_cols("META_DATA_CAPTURE", {"name", "value"})) {
+    Stmt st(db,
+            "SELECT name, CAST(value AS TEXT) FROM main.META_DATA_CAPTURE "
+            "LIMIT 10000");
+    while (st.Step()) s.capture.emplace_back(st.Text(0), st.Text(1));
+  }
+  return s;
+}
+
+}  // namespace nsysexplain

@@ -1,0 +1,157 @@
+// Per-connection cache: the big nsys tables read once into compact columns
+// (core/trace_model.h) and every shared intermediate result computed at most
+// once, on first use. All report views are served from here through the
+// dataset virtual tables (datasets.cc). Nothing is ever written to the trace.
+//
+// The cache is dropped when the database changes under the connection
+// (PRAGMA data_version or this connection's total_changes move) or when the
+// user calls nsys_reset().
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/duration_stats.h"
+#include "core/interval_union.h"
+#include "core/nvtx_attribution.h"
+#include "core/trace_model.h"
+#include "schema.h"
+#include "sqlite_api.h"
+
+namespace nsysexplain {
+
+struct KernelGroup {
+  int64_t pid;          // -1 for the global table
+  uint32_t name;
+  uint32_t short_name;
+  int32_t device;
+  core::DurationStats stats;
+};
+
+struct StormRow {
+  int64_t pid;  // -1 = all processes
+  int64_t first_start, last_end;
+  core::DurationStats stats;
+};
+
+struct TinyKernel {
+  int64_t pid;  // -1 = all processes
+  uint32_t name;
+  int64_t count, total;
+};
+
+struct DeviceBusy {
+  int32_t device;
+  int64_t window_start, window_end, busy, kernels;
+  std::vector<core::Interval> gaps;
+};
+
+struct ApiGroup {
+  int64_t pid;
+  uint32_t name;
+  uint32_t base_name;
+  std::string kind;
+  core::DurationStats stats;
+};
+
+struct NvtxGroup {
+  int64_t pid;
+  uint32_t domain, name;
+  const char* style;  // "push_pop" or "start_end"
+  int64_t count = 0, open_count = 0, total = 0, min = 0, max = 0;
+};
+
+struct AttributionRow {
+  int64_t pid;  // -1 = all processes
+  uint32_t domain, name;
+  int64_t inclusive_count = 0, inclusive_ns = 0;
+  int64_t innermost_count = 0, innermost_ns = 0;
+};
+
+struct CoverageRow {
+  int64_t pid;  // -1 = all processes
+  int64_t kernels = 0, kernel_ns = 0;
+  int64_t launched = 0, launched_ns = 0;      // kernels with a launch row
+  int64_t attributed = 0, attributed_ns = 0;  // kernels inside >= 1 range
+};
+
+struct PidRow {
+  int64_t pid;
+  int64_t kernels = 0, kernel_ns = 0;
+  int64_t first_start = 0, last_end = 0;
+};
+
+class Session {
+ public:
+  explicit Session(sqlite3* db) : db_(db) {}
+
+  // Drops everything cached if the database changed since it was read.
+  void CheckFresh();
+  void Reset();
+
+  const Schema& schema();
+  core::StringTable& strings() { return strings_; }
+  const core::Kernels& kernels();
+  const core::RuntimeCalls& runtime();
+  const core::NvtxRanges& nvtx();
+
+  const std::vector<KernelGroup>& kernel_groups();
+  const std::vector<KernelGroup>& kernel_groups_by_pid();
+  const std::vector<StormRow>& storm();
+  const std::vector<TinyKernel>& tiny_kernels();
+  const std::vector<DeviceBusy>& devices();
+  const std::vector<ApiGroup>& api_groups();
+  const std::vector<NvtxGroup>& nvtx_groups();
+  const std::vector<PidRow>& pids();
+
+  // Kernel -> index of its launch row in runtime(), or -1.
+  const std::vector<int32_t>& kernel_launch();
+  // Launch slots: distinct runtime rows that launched kernels, their
+  // enclosing ranges, and kernel -> slot (-1 if no launch row).
+  struct Attribution {
+    std::vector<uint32_t> launch_runtime_row;  // slot -> runtime row
+    std::vector<int32_t> kernel_slot;          // kernel -> slot or -1
+    core::Enclosure enclosure;                 // over slots
+    std::vector<AttributionRow> rows;          // global (pid -1) and per pid
+    std::vector<CoverageRow> coverage;         // global first, then per pid
+  };
+  const Attribution& attribution();
+
+  sqlite3* db() const { return db_; }
+  // nsys version found in install paths inside StringIds
+  // ("/opt/nvidia/nsight-systems/2020.3.2/..."), for exports that have no
+  // metadata table. Empty if none.
+  std::string CaptureVersionHint();
+
+ private:
+  int64_t DataVersion();
+  void LoadStrings();
+  uint32_t ResolveString(sqlite3_stmt* st, int col, int64_t* unresolved);
+
+  sqlite3* db_;
+  bool fresh_checked_ = false;
+  int64_t data_version_ = -1;
+  int64_t total_changes_ = -1;
+
+  std::optional<Schema> schema_;
+  core::StringTable strings_;
+  bool strings_loaded_ = false;
+  std::unordered_map<int64_t, uint32_t> string_ids_;
+
+  std::unique_ptr<core::Kernels> kernels_;
+  std::unique_ptr<core::RuntimeCalls> runtime_;
+  std::unique_ptr<core::NvtxRanges> nvtx_;
+  std::unique_ptr<std::vector<KernelGroup>> kernel_groups_, kernel_groups_pid_;
+  std::unique_ptr<std::vector<StormRow>> storm_;
+  std::unique_ptr<std::vector<TinyKernel>> tiny_;
+  std::unique_ptr<std::vector<DeviceBusy>> devices_;
+  std::unique_ptr<std::vector<ApiGroup>> api_groups_;
+  std::unique_ptr<std::vector<NvtxGroup>> nvtx_groups_;
+  std::unique_ptr<std::vector<PidRow>> pids_;
+  std::unique_ptr<std::vector<int32_t>> kernel_launch_;
+  std::unique_ptr<Attribution> attribution_;
+};
+
+}  // namespace nsysexplain

@@ -1,0 +1,15 @@
+-- Processes by GPU kernel time. Source: CUPTI_ACTIVITY_KIND_KERNEL.globalPid
+-- decoded as (globalPid >> 24) & 0xFFFFFF.
+CREATE TEMP VIEW IF NOT EXISTS llm_pids(
+  pid,                         -- OS process id
+  total_kernel_time_ms,        -- summed kernel durations
+  kernel_count,                -- kernels
+  pct_of_total_kernel_time,    -- share of all kernel time, 0..100
+  window_s                     -- first kernel start to last kernel end
+) AS
+SELECT pid, round(kernel_ns / 1e6, 6), kernels,
+       round(100.0 * kernel_ns
+             / nullif((SELECT sum(kernel_ns) FROM _nsys_pids), 0), 3),
+       round((last_end_ns - first_start_ns) / 1e9, 6)
+FROM _nsys_pids
+ORDER BY kernel_ns DESC, pid;
