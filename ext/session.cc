@@ -1,6 +1,9 @@
 #include "session.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <thread>
 #include <cctype>
 #include <map>
 #include <unordered_map>
@@ -97,220 +100,408 @@ void Session::LoadStrings() {
   strings_loaded_ = true;
 }
 
-uint32_t Session::ResolveString(sqlite3_stmt* st, int col,
-                                int64_t* unresolved) {
-  switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
-      return strings_.Intern("<unnamed>");
-    case SQLITE_TEXT: {
-      const unsigned char* t = sqlite3_column_text(st, col);
-      int n = sqlite3_column_bytes(st, col);
-      return strings_.Intern(
-          std::string_view(reinterpret_cast<const char*>(t), n));
+// ------------------------------------------------------------------ loading
+//
+// Each big table is read once, by one sequential scan, into compact columns.
+// When the trace is a file, each table is read on its own thread through a
+// private read-only connection opened with SQLITE_OPEN_NOMUTEX: the user's
+// connection is serialized (every sqlite3_column_* call takes its mutex), a
+// private one is not, and the tables load in parallel. Strings new to a
+// loader (inline NVTX text, unresolved ids) go to a loader-local table and are
+// merged afterwards; ids from StringIds are shared read-only.
+
+namespace {
+
+constexpr uint32_t kLocal = 0x80000000u;  // id lives in the loader's table
+
+struct LoaderStrings {
+  const std::unordered_map<int64_t, uint32_t>* shared;
+  core::StringTable local;
+  std::unordered_map<int64_t, uint32_t> unresolved;  // id -> local id
+
+  uint32_t Local(std::string_view v) { return kLocal | local.Intern(v); }
+  // Resolves a column that holds a StringIds id (or, in some exports, text).
+  uint32_t Resolve(sqlite3_stmt* st, int col, int64_t* unresolved_count) {
+    switch (sqlite3_column_type(st, col)) {
+      case SQLITE_NULL:
+        return Local("<unnamed>");
+      case SQLITE_TEXT: {
+        const unsigned char* t = sqlite3_column_text(st, col);
+        int n = sqlite3_column_bytes(st, col);
+        return Local(std::string_view(reinterpret_cast<const char*>(t), n));
+      }
+      default:
+        return ResolveId(sqlite3_column_int64(st, col), unresolved_count);
     }
-    default: {
-      int64_t id = sqlite3_column_int64(st, col);
-      auto it = string_ids_.find(id);
-      if (it != string_ids_.end()) return it->second;
-      if (unresolved) ++*unresolved;
-      return strings_.Intern("<unresolved name id " + std::to_string(id) +
-                             ">");
+  }
+  uint32_t ResolveId(int64_t id, int64_t* unresolved_count) {
+    auto it = shared->find(id);
+    if (it != shared->end()) return it->second;
+    if (unresolved_count) ++*unresolved_count;
+    auto u = unresolved.find(id);
+    if (u != unresolved.end()) return u->second;
+    uint32_t v = Local("<unresolved name id " + std::to_string(id) + ">");
+    unresolved.emplace(id, v);
+    return v;
+  }
+};
+
+// Upper bound of a table's row count from max(rowid) (O(log n)); a hint for
+// reserve() only, capped so a bogus rowid cannot allocate gigabytes.
+size_t RowHint(sqlite3* db, const std::string& table) {
+  try {
+    Stmt st(db, "SELECT max(rowid) FROM main." + QuoteIdent(table));
+    if (st.Step() && !st.IsNull(0)) {
+      long long n = st.Int(0);
+      if (n > 0) return static_cast<size_t>(std::min<long long>(n, 50000000));
     }
+  } catch (const Error&) {
+  }
+  return 0;
+}
+
+void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
+                 core::Kernels& k) {
+  if (s.kernel_table.empty()) return;
+  const std::string& t = s.kernel_table;
+  k.table = t;
+  std::string name_col =
+      s.HasColumn(t, "demangledName") ? "demangledName" : "shortName";
+  std::string sql =
+      "SELECT rowid, start, \"end\", " + ColOrNull(s, t, "deviceId") + ", " +
+      ColOrNull(s, t, "streamId") + ", " + ColOrNull(s, t, "correlationId") +
+      ", " + ColOrNull(s, t, "globalPid") + ", " + ColOrNull(s, t, name_col) +
+      ", " + ColOrNull(s, t, "shortName") + ", " +
+      ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
+  Stmt st(db, sql);
+  sqlite3_stmt* p = st.get();
+  size_t hint = RowHint(db, t);
+  for (auto* v : {&k.rowid, &k.start, &k.end, &k.global_pid,
+                  &k.correlation_id})
+    v->reserve(hint);
+  k.device_id.reserve(hint);
+  k.stream_id.reserve(hint);
+  k.name.reserve(hint);
+  k.short_name.reserve(hint);
+  k.graph_node.reserve(hint);
+  while (st.Step()) {
+    if (sqlite3_column_type(p, 1) == SQLITE_NULL ||
+        sqlite3_column_type(p, 2) == SQLITE_NULL) {
+      ++k.invalid_rows;
+      continue;
+    }
+    int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
+    if (e < b) {
+      ++k.invalid_rows;
+      continue;
+    }
+    k.rowid.push_back(sqlite3_column_int64(p, 0));
+    k.start.push_back(b);
+    k.end.push_back(e);
+    k.device_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 3)));
+    k.stream_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 4)));
+    if (sqlite3_column_type(p, 5) == SQLITE_NULL) {
+      ++k.null_correlation;
+      k.correlation_id.push_back(-1);
+    } else {
+      k.correlation_id.push_back(sqlite3_column_int64(p, 5));
+    }
+    k.global_pid.push_back(sqlite3_column_int64(p, 6));
+    uint32_t name = str.Resolve(p, 7, &k.unresolved_names);
+    uint32_t shortn = sqlite3_column_type(p, 8) == SQLITE_NULL
+                          ? name
+                          : str.Resolve(p, 8, nullptr);
+    k.name.push_back(name);
+    k.short_name.push_back(shortn);
+    k.graph_node.push_back(sqlite3_column_type(p, 9) != SQLITE_NULL);
+  }
+}
+
+void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
+                 core::RuntimeCalls& r) {
+  const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
+  if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
+  // NULL timestamps become INT64_MIN so one int64 read per column suffices;
+  // eventClass NULL (or absent) counts as a runtime/driver call.
+  std::string cls = s.HasColumn(t, "eventClass") ? "ifnull(eventClass, 0)"
+                                                 : "0";
+  std::string sql =
+      "SELECT rowid, ifnull(start, -9223372036854775807 - 1), "
+      "ifnull(\"end\", -9223372036854775807 - 1), " +
+      (s.HasColumn(t, "globalTid") ? std::string("ifnull(globalTid, 0)")
+                                   : std::string("0")) +
+      ", " +
+      (s.HasColumn(t, "correlationId") ? std::string("ifnull(correlationId, -1)")
+                                       : std::string("-1")) +
+      ", " + ColOrNull(s, t, "nameId") + ", " + cls + " FROM main." +
+      QuoteIdent(t);
+  Stmt st(db, sql);
+  sqlite3_stmt* p = st.get();
+  size_t hint = RowHint(db, t);
+  for (auto* v : {&r.rowid, &r.start, &r.end, &r.global_tid,
+                  &r.correlation_id})
+    v->reserve(hint);
+  r.name.reserve(hint);
+  constexpr int64_t kNull = INT64_MIN;
+  while (st.Step()) {
+    int64_t c = sqlite3_column_int64(p, 6);
+    if (c != 0 && c != 1) {
+      ++r.skipped_backtrace_rows;
+      continue;
+    }
+    int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
+    if (b == kNull || e == kNull || e < b) {
+      ++r.invalid_rows;
+      continue;
+    }
+    r.rowid.push_back(sqlite3_column_int64(p, 0));
+    r.start.push_back(b);
+    r.end.push_back(e);
+    r.global_tid.push_back(sqlite3_column_int64(p, 3));
+    r.correlation_id.push_back(sqlite3_column_int64(p, 4));
+    r.name.push_back(str.Resolve(p, 5, &r.unresolved_names));
+  }
+}
+
+void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
+              core::NvtxRanges& n) {
+  const std::string t = "NVTX_EVENTS";
+  if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "eventType"))
+    return;
+  auto col = [&](const char* c, const char* dflt) {
+    return s.HasColumn(t, c) ? "ifnull(" + QuoteIdent(c) + ", " + dflt + ")"
+                             : std::string(dflt);
+  };
+  // One int64 read per numeric column: NULLs are mapped to sentinels in SQL.
+  // The inline text is fetched only when there is no textId.
+  std::string sql =
+      "SELECT rowid, ifnull(start, -9223372036854775807 - 1), " +
+      col("end", "9223372036854775807") + ", ifnull(eventType, -1), " +
+      col("globalTid", "0") + ", " + col("endGlobalTid", "-1") + ", " +
+      col("textId", "-1") + ", " +
+      (s.HasColumn(t, "text")
+           ? std::string(s.HasColumn(t, "textId")
+                             ? "CASE WHEN textId IS NULL THEN text END"
+                             : "text")
+           : std::string("NULL")) +
+      ", " + col("domainId", "0") + ", " +
+      (s.HasColumn(t, "end") ? std::string("\"end\" IS NULL")
+                             : std::string("1")) +
+      " FROM main." + QuoteIdent(t);
+  Stmt st(db, sql);
+  sqlite3_stmt* p = st.get();
+  size_t hint = RowHint(db, t);
+  for (auto* v : {&n.rowid, &n.start, &n.end, &n.global_tid}) v->reserve(hint);
+  n.name.reserve(hint);
+  n.event_type.reserve(hint);
+  n.cross_thread.reserve(hint);
+  n.open.reserve(hint);
+  // (process key, domainId) -> domain name; from eventType 75 rows.
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;
+  std::vector<int64_t> raw_domain;
+  raw_domain.reserve(hint);
+  uint32_t unnamed = str.Local("<unnamed>");
+  std::unordered_map<int64_t, uint32_t> text_ids;  // textId -> id cache
+  while (st.Step()) {
+    int64_t type = sqlite3_column_int64(p, 3);
+    if (type != 59 && type != 60 && type != 70 && type != 71 && type != 75) {
+      ++n.non_range_rows;  // marks, thread/category names, ...
+      continue;
+    }
+    int64_t gtid = sqlite3_column_int64(p, 4);
+    int64_t text_id = sqlite3_column_int64(p, 6);
+    uint32_t name;
+    if (text_id != -1) {
+      auto it = str.shared->find(text_id);
+      if (it != str.shared->end()) {
+        name = it->second;
+      } else {
+        name = str.Local("<unresolved text id " + std::to_string(text_id) +
+                         ">");
+      }
+    } else if (sqlite3_column_type(p, 7) == SQLITE_TEXT) {
+      const unsigned char* tx = sqlite3_column_text(p, 7);
+      int len = sqlite3_column_bytes(p, 7);
+      name = str.Local(std::string_view(reinterpret_cast<const char*>(tx), len));
+    } else {
+      name = unnamed;
+    }
+    if (type == 75) {
+      domains[{core::ProcessKey(gtid), sqlite3_column_int64(p, 8)}] = name;
+      ++n.non_range_rows;
+      continue;
+    }
+    int64_t b = sqlite3_column_int64(p, 1);
+    int64_t e = sqlite3_column_int64(p, 2);
+    bool open = sqlite3_column_int64(p, 9) != 0;
+    if (b == INT64_MIN || e < b) {
+      ++n.invalid_rows;
+      continue;
+    }
+    int64_t end_tid = sqlite3_column_int64(p, 5);
+    n.rowid.push_back(sqlite3_column_int64(p, 0));
+    n.start.push_back(b);
+    n.end.push_back(open ? core::kOpenEnd : e);
+    n.global_tid.push_back(gtid);
+    n.name.push_back(name);
+    n.event_type.push_back(static_cast<uint8_t>(type));
+    n.cross_thread.push_back((type == 60 || type == 71) && end_tid != -1 &&
+                             end_tid != gtid);
+    n.open.push_back(open);
+    raw_domain.push_back(sqlite3_column_int64(p, 8));
+  }
+  n.domain.resize(n.size());
+  uint32_t empty = str.Local("");
+  for (size_t i = 0; i < n.size(); ++i) {
+    auto it = domains.find({core::ProcessKey(n.global_tid[i]), raw_domain[i]});
+    n.domain[i] = it != domains.end() ? it->second : empty;
+  }
+}
+
+// Rewrites loader-local ids into the session's table.
+void Remap(std::vector<uint32_t>& ids, const std::vector<uint32_t>& map) {
+  for (uint32_t& id : ids)
+    if (id & kLocal) id = map[id & ~kLocal];
+}
+
+}  // namespace
+
+// Opens a private read-only, no-mutex connection to the same file, or returns
+// nullptr when that is not possible or not safe (in-memory or temp database,
+// an open write transaction on the user's connection, open failure).
+sqlite3* Session::OpenPrivate() {
+  const char* file = sqlite3_db_filename(db_, "main");
+  if (!file || !*file) return nullptr;
+  if (!sqlite3_get_autocommit(db_) && !sqlite3_db_readonly(db_, "main"))
+    return nullptr;
+  std::string uri = "file:";
+  for (const char* c = file; *c; ++c) {
+    unsigned char ch = static_cast<unsigned char>(*c);
+    if (ch == '%' || ch == '?' || ch == '#' || ch < 0x20 || ch >= 0x7f) {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", ch);
+      uri += buf;
+    } else {
+      uri += static_cast<char>(ch);
+    }
+  }
+  uri += "?mode=ro";
+  // A read-only user connection on an export: nothing may write it, so skip
+  // locking too (works on read-only media, as nsys's own scripts do).
+  if (sqlite3_db_readonly(db_, "main") == 1) uri += "&immutable=1";
+  sqlite3* conn = nullptr;
+  int rc = sqlite3_open_v2(uri.c_str(), &conn,
+                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+                               SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(conn);
+    return nullptr;
+  }
+  sqlite3_exec(conn, "PRAGMA cache_size = -65536",
+               nullptr, nullptr, nullptr);
+  // The private connection must see the same schema (same file).
+  try {
+    Stmt a(conn, "SELECT count(*) FROM main.sqlite_master");
+    a.Step();
+  } catch (const Error&) {
+    sqlite3_close(conn);
+    return nullptr;
+  }
+  return conn;
+}
+
+void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
+                           bool want_nvtx) {
+  want_kernels = want_kernels && !kernels_;
+  want_runtime = want_runtime && !runtime_;
+  want_nvtx = want_nvtx && !nvtx_;
+  if (!want_kernels && !want_runtime && !want_nvtx) return;
+  const Schema& s = schema();
+  LoadStrings();
+  struct Job {
+    bool on = false;
+    LoaderStrings str;
+    std::exception_ptr error;
+    sqlite3* conn = nullptr;
+  };
+  Job jobs[3];
+  auto k = std::make_unique<core::Kernels>();
+  auto r = std::make_unique<core::RuntimeCalls>();
+  auto n = std::make_unique<core::NvtxRanges>();
+  jobs[0].on = want_kernels;
+  jobs[1].on = want_runtime;
+  jobs[2].on = want_nvtx;
+  for (Job& j : jobs) j.str.shared = &string_ids_;
+  auto run = [&](int i, sqlite3* conn) {
+    try {
+      if (i == 0) LoadKernels(conn, s, jobs[0].str, *k);
+      if (i == 1) LoadRuntime(conn, s, jobs[1].str, *r);
+      if (i == 2) LoadNvtx(conn, s, jobs[2].str, *n);
+    } catch (...) {
+      jobs[i].error = std::current_exception();
+    }
+  };
+  int count = int(want_kernels) + int(want_runtime) + int(want_nvtx);
+  std::vector<std::thread> threads;
+  if (count > 0) {
+    for (int i = 0; i < 3; ++i) {
+      if (!jobs[i].on) continue;
+      jobs[i].conn = OpenPrivate();
+      if (!jobs[i].conn) continue;
+      try {
+        threads.emplace_back(run, i, jobs[i].conn);
+      } catch (...) {  // no threads available: run it inline below
+        sqlite3_close(jobs[i].conn);
+        jobs[i].conn = nullptr;
+      }
+    }
+  }
+  // Jobs without a private connection run here, on the user's connection.
+  for (int i = 0; i < 3; ++i)
+    if (jobs[i].on && !jobs[i].conn) run(i, db_);
+  for (std::thread& t : threads) t.join();
+  for (Job& j : jobs) sqlite3_close(j.conn);
+  for (Job& j : jobs)
+    if (j.error) std::rethrow_exception(j.error);
+  // Merge loader-local strings into the session's table.
+  auto merge = [&](Job& j) {
+    std::vector<uint32_t> map(j.str.local.size());
+    for (size_t i = 0; i < map.size(); ++i)
+      map[i] = strings_.Intern(j.str.local.Get(static_cast<uint32_t>(i)));
+    return map;
+  };
+  if (want_kernels) {
+    auto map = merge(jobs[0]);
+    Remap(k->name, map);
+    Remap(k->short_name, map);
+    kernels_ = std::move(k);
+  }
+  if (want_runtime) {
+    auto map = merge(jobs[1]);
+    Remap(r->name, map);
+    runtime_ = std::move(r);
+  }
+  if (want_nvtx) {
+    auto map = merge(jobs[2]);
+    Remap(n->name, map);
+    Remap(n->domain, map);
+    nvtx_ = std::move(n);
   }
 }
 
 const core::Kernels& Session::kernels() {
-  if (kernels_) return *kernels_;
-  auto k = std::make_unique<core::Kernels>();
-  const Schema& s = schema();
-  LoadStrings();
-  if (!s.kernel_table.empty()) {
-    const std::string& t = s.kernel_table;
-    k->table = t;
-    bool has_dem = s.HasColumn(t, "demangledName");
-    std::string name_col = has_dem ? "demangledName" : "shortName";
-    std::string sql =
-        "SELECT rowid, start, \"end\", " + ColOrNull(s, t, "deviceId") + ", " +
-        ColOrNull(s, t, "streamId") + ", " + ColOrNull(s, t, "correlationId") +
-        ", " + ColOrNull(s, t, "globalPid") + ", " +
-        ColOrNull(s, t, name_col) + ", " + ColOrNull(s, t, "shortName") +
-        ", " + ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
-    Stmt st(db_, sql);
-    sqlite3_stmt* p = st.get();
-    while (st.Step()) {
-      if (sqlite3_column_type(p, 1) == SQLITE_NULL ||
-          sqlite3_column_type(p, 2) == SQLITE_NULL) {
-        ++k->invalid_rows;
-        continue;
-      }
-      int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
-      if (e < b) {
-        ++k->invalid_rows;
-        continue;
-      }
-      k->rowid.push_back(sqlite3_column_int64(p, 0));
-      k->start.push_back(b);
-      k->end.push_back(e);
-      k->device_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 3)));
-      k->stream_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 4)));
-      if (sqlite3_column_type(p, 5) == SQLITE_NULL) {
-        ++k->null_correlation;
-        k->correlation_id.push_back(-1);
-      } else {
-        k->correlation_id.push_back(sqlite3_column_int64(p, 5));
-      }
-      k->global_pid.push_back(sqlite3_column_int64(p, 6));
-      uint32_t name = ResolveString(p, 7, &k->unresolved_names);
-      uint32_t shortn = sqlite3_column_type(p, 8) == SQLITE_NULL
-                            ? name
-                            : ResolveString(p, 8, nullptr);
-      k->name.push_back(name);
-      k->short_name.push_back(shortn);
-      k->graph_node.push_back(sqlite3_column_type(p, 9) != SQLITE_NULL);
-    }
-  }
-  kernels_ = std::move(k);
+  EnsureLoaded(true, false, false);
   return *kernels_;
 }
 
 const core::RuntimeCalls& Session::runtime() {
-  if (runtime_) return *runtime_;
-  auto r = std::make_unique<core::RuntimeCalls>();
-  const Schema& s = schema();
-  LoadStrings();
-  const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
-  if (s.Has(t) && s.HasColumn(t, "start") && s.HasColumn(t, "end")) {
-    std::string sql = "SELECT rowid, start, \"end\", " +
-                      ColOrNull(s, t, "globalTid") + ", " +
-                      ColOrNull(s, t, "correlationId") + ", " +
-                      ColOrNull(s, t, "nameId") + ", " +
-                      ColOrNull(s, t, "eventClass") + " FROM main." +
-                      QuoteIdent(t);
-    Stmt st(db_, sql);
-    sqlite3_stmt* p = st.get();
-    while (st.Step()) {
-      int8_t cls = -1;
-      if (sqlite3_column_type(p, 6) != SQLITE_NULL) {
-        int64_t c = sqlite3_column_int64(p, 6);
-        if (c != 0 && c != 1) {
-          ++r->skipped_backtrace_rows;
-          continue;
-        }
-        cls = static_cast<int8_t>(c);
-      }
-      if (sqlite3_column_type(p, 1) == SQLITE_NULL ||
-          sqlite3_column_type(p, 2) == SQLITE_NULL) {
-        ++r->invalid_rows;
-        continue;
-      }
-      int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
-      if (e < b) {
-        ++r->invalid_rows;
-        continue;
-      }
-      r->rowid.push_back(sqlite3_column_int64(p, 0));
-      r->start.push_back(b);
-      r->end.push_back(e);
-      r->global_tid.push_back(sqlite3_column_int64(p, 3));
-      r->correlation_id.push_back(sqlite3_column_type(p, 4) == SQLITE_NULL
-                                      ? -1
-                                      : sqlite3_column_int64(p, 4));
-      r->name.push_back(ResolveString(p, 5, &r->unresolved_names));
-      r->event_class.push_back(cls);
-    }
-  }
-  runtime_ = std::move(r);
+  EnsureLoaded(false, true, false);
   return *runtime_;
 }
 
 const core::NvtxRanges& Session::nvtx() {
-  if (nvtx_) return *nvtx_;
-  auto n = std::make_unique<core::NvtxRanges>();
-  const Schema& s = schema();
-  LoadStrings();
-  const std::string t = "NVTX_EVENTS";
-  if (s.Has(t) && s.HasColumn(t, "start") && s.HasColumn(t, "eventType")) {
-    std::string sql = "SELECT rowid, start, " + ColOrNull(s, t, "end") +
-                      ", eventType, " + ColOrNull(s, t, "globalTid") + ", " +
-                      ColOrNull(s, t, "endGlobalTid") + ", " +
-                      ColOrNull(s, t, "text") + ", " +
-                      ColOrNull(s, t, "textId") + ", " +
-                      ColOrNull(s, t, "domainId") + " FROM main." +
-                      QuoteIdent(t);
-    Stmt st(db_, sql);
-    sqlite3_stmt* p = st.get();
-    // (process key, domainId) -> domain name; filled from eventType 75 rows.
-    std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash>
-        domains;
-    std::vector<int64_t> raw_domain;
-    uint32_t unnamed = strings_.Intern("<unnamed>");
-    while (st.Step()) {
-      int64_t type = sqlite3_column_int64(p, 3);
-      int64_t gtid = sqlite3_column_int64(p, 4);
-      auto name_of = [&]() -> uint32_t {
-        if (sqlite3_column_type(p, 7) != SQLITE_NULL) {
-          auto it = string_ids_.find(sqlite3_column_int64(p, 7));
-          if (it != string_ids_.end()) return it->second;
-        }
-        if (sqlite3_column_type(p, 6) == SQLITE_TEXT) {
-          const unsigned char* tx = sqlite3_column_text(p, 6);
-          int len = sqlite3_column_bytes(p, 6);
-          return strings_.Intern(
-              std::string_view(reinterpret_cast<const char*>(tx), len));
-        }
-        if (sqlite3_column_type(p, 7) != SQLITE_NULL)
-          return strings_.Intern("<unresolved text id " +
-                                 std::to_string(sqlite3_column_int64(p, 7)) +
-                                 ">");
-        return unnamed;
-      };
-      if (type == 75) {
-        domains[{core::ProcessKey(gtid), sqlite3_column_int64(p, 8)}] =
-            name_of();
-        ++n->non_range_rows;
-        continue;
-      }
-      if (type != 59 && type != 60 && type != 70 && type != 71) {
-        ++n->non_range_rows;
-        continue;
-      }
-      if (sqlite3_column_type(p, 1) == SQLITE_NULL) {
-        ++n->invalid_rows;
-        continue;
-      }
-      int64_t b = sqlite3_column_int64(p, 1);
-      bool open = sqlite3_column_type(p, 2) == SQLITE_NULL;
-      int64_t e = open ? kOpenEnd : sqlite3_column_int64(p, 2);
-      if (e < b) {
-        ++n->invalid_rows;
-        continue;
-      }
-      bool cross = false;
-      if ((type == 60 || type == 71) &&
-          sqlite3_column_type(p, 5) != SQLITE_NULL &&
-          sqlite3_column_int64(p, 5) != gtid)
-        cross = true;
-      n->rowid.push_back(sqlite3_column_int64(p, 0));
-      n->start.push_back(b);
-      n->end.push_back(e);
-      n->global_tid.push_back(gtid);
-      n->name.push_back(name_of());
-      n->event_type.push_back(static_cast<uint8_t>(type));
-      n->cross_thread.push_back(cross);
-      n->open.push_back(open);
-      raw_domain.push_back(sqlite3_column_type(p, 8) == SQLITE_NULL
-                               ? 0
-                               : sqlite3_column_int64(p, 8));
-    }
-    n->domain.resize(n->size());
-    uint32_t empty = strings_.Intern("");
-    for (size_t i = 0; i < n->size(); ++i) {
-      auto it = domains.find({core::ProcessKey(n->global_tid[i]),
-                              raw_domain[i]});
-      n->domain[i] = it != domains.end() ? it->second : empty;
-    }
-  }
-  nvtx_ = std::move(n);
+  EnsureLoaded(false, false, true);
   return *nvtx_;
 }
 
@@ -539,6 +730,7 @@ const std::vector<PidRow>& Session::pids() {
 
 const std::vector<int32_t>& Session::kernel_launch() {
   if (kernel_launch_) return *kernel_launch_;
+  EnsureLoaded(true, true, false);
   const core::Kernels& k = kernels();
   auto out = std::make_unique<std::vector<int32_t>>(k.size(), -1);
   // Index the kernels' (process, correlationId) keys, then stream the runtime
@@ -572,36 +764,52 @@ const std::vector<int32_t>& Session::kernel_launch() {
 
 const Session::Attribution& Session::attribution() {
   if (attribution_) return *attribution_;
+  EnsureLoaded(true, true, true);
   const core::Kernels& k = kernels();
   const std::vector<int32_t>& launch = kernel_launch();
   const core::RuntimeCalls& r = runtime();
   const core::NvtxRanges& n = nvtx();
   auto a = std::make_unique<Attribution>();
   a->kernel_slot.assign(k.size(), -1);
-  std::unordered_map<int32_t, int32_t> slot_of;
+  std::vector<int32_t> slot_of(r.size(), -1);  // runtime row -> slot
   for (size_t i = 0; i < k.size(); ++i) {
     if (launch[i] < 0) continue;
-    auto [it, added] = slot_of.try_emplace(
-        launch[i], static_cast<int32_t>(a->launch_runtime_row.size()));
-    if (added) a->launch_runtime_row.push_back(static_cast<uint32_t>(launch[i]));
-    a->kernel_slot[i] = it->second;
+    int32_t& slot = slot_of[launch[i]];
+    if (slot < 0) {
+      slot = static_cast<int32_t>(a->launch_runtime_row.size());
+      a->launch_runtime_row.push_back(static_cast<uint32_t>(launch[i]));
+    }
+    a->kernel_slot[i] = slot;
   }
-  std::vector<core::LaunchCall> calls;
-  calls.reserve(a->launch_runtime_row.size());
-  for (uint32_t row : a->launch_runtime_row) {
-    calls.push_back({r.start[row], r.end[row], r.global_tid[row],
-                     core::ProcessKey(r.global_tid[row])});
-  }
-  std::vector<core::NvtxRange> ranges;
-  ranges.reserve(n.size());
+  std::vector<int32_t>().swap(slot_of);
+  // Buckets: one per thread holding thread-scoped ranges, one per process
+  // holding process-scoped ones (start/end ranges ended on another thread).
+  std::unordered_map<int64_t, uint32_t> thread_bucket, process_bucket;
+  uint32_t nbuckets = 0;
+  std::vector<uint32_t> range_bucket(n.size());
   for (size_t i = 0; i < n.size(); ++i) {
-    bool proc = n.cross_thread[i] != 0;
-    ranges.push_back({n.start[i], n.end[i],
-                      proc ? core::ProcessKey(n.global_tid[i])
-                           : n.global_tid[i],
-                      proc});
+    auto& m = n.cross_thread[i] ? process_bucket : thread_bucket;
+    int64_t key = n.cross_thread[i] ? core::ProcessKey(n.global_tid[i])
+                                    : n.global_tid[i];
+    auto it = m.try_emplace(key, nbuckets);
+    if (it.second) ++nbuckets;
+    range_bucket[i] = it.first->second;
   }
-  a->enclosure = core::FindEnclosingRanges(ranges, calls);
+  size_t nl = a->launch_runtime_row.size();
+  std::vector<int64_t> ls(nl), le(nl);
+  std::vector<uint32_t> lt(nl), lp(nl);
+  for (size_t j = 0; j < nl; ++j) {
+    uint32_t row = a->launch_runtime_row[j];
+    ls[j] = r.start[row];
+    le[j] = r.end[row];
+    auto t = thread_bucket.find(r.global_tid[row]);
+    auto p = process_bucket.find(core::ProcessKey(r.global_tid[row]));
+    lt[j] = t == thread_bucket.end() ? core::kNoBucket : t->second;
+    lp[j] = p == process_bucket.end() ? core::kNoBucket : p->second;
+  }
+  a->enclosure = core::FindEnclosing(
+      {n.start.data(), n.end.data(), range_bucket.data(), n.size()},
+      {ls.data(), le.data(), lt.data(), lp.data(), nl}, nbuckets);
 
   // Aggregate per (pid, domain, name) and globally (pid -1).
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;

@@ -93,6 +93,9 @@ class Session {
 
   const Schema& schema();
   core::StringTable& strings() { return strings_; }
+  // Loads the requested tables that are not loaded yet, in parallel when
+  // possible (see session.cc).
+  void EnsureLoaded(bool kernels, bool runtime, bool nvtx);
   const core::Kernels& kernels();
   const core::RuntimeCalls& runtime();
   const core::NvtxRanges& nvtx();
@@ -128,7 +131,7 @@ class Session {
  private:
   int64_t DataVersion();
   void LoadStrings();
-  uint32_t ResolveString(sqlite3_stmt* st, int col, int64_t* unresolved);
+  sqlite3* OpenPrivate();
 
   sqlite3* db_;
   bool fresh_checked_ = false;

@@ -1,113 +1,147 @@
 #include "nvtx_attribution.h"
 
 #include <algorithm>
-#include <numeric>
-#include <unordered_map>
+#include <map>
+#include <utility>
 
 namespace nsysexplain::core {
 namespace {
 
-// Depth order: outermost first.
-struct DepthLess {
-  const std::vector<NvtxRange>* ranges;
-  bool operator()(uint32_t a, uint32_t b) const {
-    const NvtxRange& x = (*ranges)[a];
-    const NvtxRange& y = (*ranges)[b];
-    if (x.start != y.start) return x.start < y.start;
-    if (x.end != y.end) return x.end > y.end;
-    return a < b;
-  }
-};
+// Groups `count` items into buckets: returns offsets (num_buckets + 1) and the
+// item indices ordered by bucket (stable). Items with kNoBucket are dropped.
+void BucketSort(const uint32_t* bucket, size_t count, uint32_t num_buckets,
+                std::vector<uint64_t>& offsets, std::vector<uint32_t>& items) {
+  offsets.assign(static_cast<size_t>(num_buckets) + 1, 0);
+  for (size_t i = 0; i < count; ++i)
+    if (bucket[i] < num_buckets) ++offsets[bucket[i] + 1];
+  for (uint32_t b = 0; b < num_buckets; ++b) offsets[b + 1] += offsets[b];
+  items.resize(offsets[num_buckets]);
+  std::vector<uint64_t> fill(offsets.begin(), offsets.end() - 1);
+  for (size_t i = 0; i < count; ++i)
+    if (bucket[i] < num_buckets)
+      items[fill[bucket[i]]++] = static_cast<uint32_t>(i);
+}
 
-// Sweeps one scope (thread or process). `found[l]` receives the enclosing
-// ranges of launch l.
-void SweepBucket(const std::vector<NvtxRange>& ranges,
-                 std::vector<uint32_t>& bucket_ranges,
-                 const std::vector<LaunchCall>& launches,
-                 std::vector<uint32_t>& bucket_launches,
-                 std::vector<std::vector<uint32_t>>& found) {
-  std::sort(bucket_ranges.begin(), bucket_ranges.end(),
-            [&](uint32_t a, uint32_t b) {
-              return ranges[a].start < ranges[b].start ||
-                     (ranges[a].start == ranges[b].start && a < b);
-            });
-  std::sort(bucket_launches.begin(), bucket_launches.end(),
-            [&](uint32_t a, uint32_t b) {
-              return launches[a].start < launches[b].start ||
-                     (launches[a].start == launches[b].start && a < b);
-            });
-  std::vector<uint32_t> active;
-  size_t next = 0;
-  for (uint32_t l : bucket_launches) {
-    const LaunchCall& call = launches[l];
-    while (next < bucket_ranges.size() &&
-           ranges[bucket_ranges[next]].start <= call.start) {
-      active.push_back(bucket_ranges[next++]);
-    }
-    // Drop ranges that ended before this launch started: launches come in
-    // start order, so they can never enclose a later launch either.
-    size_t keep = 0;
-    for (uint32_t r : active) {
-      if (ranges[r].end >= call.start) active[keep++] = r;
-    }
-    active.resize(keep);
-    for (uint32_t r : active) {
-      if (ranges[r].end >= call.end) found[l].push_back(r);
-    }
-  }
+// Sorts a segment of indices by (key[i], i) unless it is already in order.
+void SortByStart(uint32_t* b, uint32_t* e, const int64_t* key) {
+  auto less = [key](uint32_t x, uint32_t y) {
+    return key[x] < key[y] || (key[x] == key[y] && x < y);
+  };
+  if (!std::is_sorted(b, e, less)) std::sort(b, e, less);
 }
 
 }  // namespace
 
+Enclosure FindEnclosing(const RangeColumns& r, const LaunchColumns& l,
+                        uint32_t num_buckets) {
+  std::vector<uint64_t> roff;
+  std::vector<uint32_t> ritems;
+  BucketSort(r.bucket, r.size, num_buckets, roff, ritems);
+  // Launch lists per bucket: thread buckets and process buckets together.
+  std::vector<uint64_t> toff, poff;
+  std::vector<uint32_t> titems, pitems;
+  BucketSort(l.thread_bucket, l.size, num_buckets, toff, titems);
+  BucketSort(l.process_bucket, l.size, num_buckets, poff, pitems);
+
+  // Emitted (launch, range) pairs.
+  std::vector<std::pair<uint32_t, uint32_t>> pairs;
+  std::vector<uint32_t> active;
+  std::vector<uint32_t> launches;
+  for (uint32_t b = 0; b < num_buckets; ++b) {
+    uint64_t rb = roff[b], re = roff[b + 1];
+    if (rb == re) continue;
+    launches.clear();
+    launches.insert(launches.end(), titems.begin() + toff[b],
+                    titems.begin() + toff[b + 1]);
+    launches.insert(launches.end(), pitems.begin() + poff[b],
+                    pitems.begin() + poff[b + 1]);
+    if (launches.empty()) continue;
+    SortByStart(ritems.data() + rb, ritems.data() + re, r.start);
+    SortByStart(launches.data(), launches.data() + launches.size(), l.start);
+    active.clear();
+    uint64_t next = rb;
+    for (uint32_t li : launches) {
+      int64_t ls = l.start[li], le = l.end[li];
+      while (next < re && r.start[ritems[next]] <= ls) {
+        uint32_t ri = ritems[next++];
+        if (r.end[ri] >= r.start[ri]) active.push_back(ri);
+      }
+      // Drop ranges that ended before this launch started: launches come in
+      // start order, so they cannot enclose a later launch either.
+      size_t keep = 0;
+      for (uint32_t ri : active)
+        if (r.end[ri] >= ls) active[keep++] = ri;
+      active.resize(keep);
+      for (uint32_t ri : active)
+        if (r.end[ri] >= le) pairs.emplace_back(li, ri);
+    }
+  }
+  // CSR by launch, then depth order inside each list.
+  Enclosure out;
+  out.offsets.assign(l.size + 1, 0);
+  for (const auto& p : pairs) ++out.offsets[p.first + 1];
+  for (size_t i = 0; i < l.size; ++i) out.offsets[i + 1] += out.offsets[i];
+  out.range_index.resize(pairs.size());
+  {
+    std::vector<uint64_t> fill(out.offsets.begin(), out.offsets.end() - 1);
+    for (const auto& p : pairs) out.range_index[fill[p.first]++] = p.second;
+  }
+  std::vector<std::pair<uint32_t, uint32_t>>().swap(pairs);
+  auto depth_less = [&r](uint32_t a, uint32_t b) {
+    if (r.start[a] != r.start[b]) return r.start[a] < r.start[b];
+    if (r.end[a] != r.end[b]) return r.end[a] > r.end[b];
+    return a < b;
+  };
+  for (size_t i = 0; i < l.size; ++i) {
+    uint32_t* b = out.range_index.data() + out.offsets[i];
+    uint32_t* e = out.range_index.data() + out.offsets[i + 1];
+    if (e - b > 1 && !std::is_sorted(b, e, depth_less))
+      std::sort(b, e, depth_less);
+  }
+  return out;
+}
+
 Enclosure FindEnclosingRanges(const std::vector<NvtxRange>& ranges,
                               const std::vector<LaunchCall>& launches) {
-  std::vector<std::vector<uint32_t>> found(launches.size());
-  for (int pass = 0; pass < 2; ++pass) {
-    bool process_pass = pass == 1;
-    std::unordered_map<int64_t, std::pair<std::vector<uint32_t>,
-                                          std::vector<uint32_t>>>
-        buckets;
-    bool any = false;
-    for (uint32_t r = 0; r < ranges.size(); ++r) {
-      if (ranges[r].process_scoped != process_pass) continue;
-      if (ranges[r].end < ranges[r].start) continue;
-      buckets[ranges[r].scope_key].first.push_back(r);
-      any = true;
-    }
-    if (!any) continue;
-    for (uint32_t l = 0; l < launches.size(); ++l) {
-      int64_t key =
-          process_pass ? launches[l].process_key : launches[l].thread_key;
-      auto it = buckets.find(key);
-      if (it != buckets.end()) it->second.second.push_back(l);
-    }
-    for (auto& [key, bucket] : buckets) {
-      if (bucket.second.empty()) continue;
-      SweepBucket(ranges, bucket.first, launches, bucket.second, found);
-    }
+  // Map scope keys to bucket ids: (key, process_scoped) -> bucket.
+  std::map<std::pair<int64_t, bool>, uint32_t> ids;
+  auto id = [&](int64_t key, bool proc) {
+    auto it = ids.try_emplace({key, proc}, static_cast<uint32_t>(ids.size()));
+    return it.first->second;
+  };
+  std::vector<int64_t> rs(ranges.size()), re(ranges.size());
+  std::vector<uint32_t> rb(ranges.size());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    rs[i] = ranges[i].start;
+    re[i] = ranges[i].end;
+    rb[i] = id(ranges[i].scope_key, ranges[i].process_scoped);
   }
-  Enclosure out;
-  out.offsets.resize(launches.size() + 1, 0);
-  size_t total = 0;
-  for (size_t l = 0; l < launches.size(); ++l) total += found[l].size();
-  out.range_index.reserve(total);
-  DepthLess less{&ranges};
-  for (size_t l = 0; l < launches.size(); ++l) {
-    auto& f = found[l];
-    if (f.size() > 1) std::sort(f.begin(), f.end(), less);
-    out.offsets[l] = static_cast<uint32_t>(out.range_index.size());
-    out.range_index.insert(out.range_index.end(), f.begin(), f.end());
-    std::vector<uint32_t>().swap(f);
+  std::vector<int64_t> ls(launches.size()), le(launches.size());
+  std::vector<uint32_t> lt(launches.size()), lp(launches.size());
+  for (size_t i = 0; i < launches.size(); ++i) {
+    ls[i] = launches[i].start;
+    le[i] = launches[i].end;
+    auto t = ids.find({launches[i].thread_key, false});
+    auto p = ids.find({launches[i].process_key, true});
+    lt[i] = t == ids.end() ? kNoBucket : t->second;
+    lp[i] = p == ids.end() ? kNoBucket : p->second;
   }
-  out.offsets[launches.size()] = static_cast<uint32_t>(out.range_index.size());
-  return out;
+  return FindEnclosing({rs.data(), re.data(), rb.data(), rs.size()},
+                       {ls.data(), le.data(), lt.data(), lp.data(), ls.size()},
+                       static_cast<uint32_t>(ids.size()));
 }
 
 Enclosure FindEnclosingRangesNaive(const std::vector<NvtxRange>& ranges,
                                    const std::vector<LaunchCall>& launches) {
   Enclosure out;
   out.offsets.push_back(0);
-  DepthLess less{&ranges};
+  auto less = [&](uint32_t a, uint32_t b) {
+    const NvtxRange& x = ranges[a];
+    const NvtxRange& y = ranges[b];
+    if (x.start != y.start) return x.start < y.start;
+    if (x.end != y.end) return x.end > y.end;
+    return a < b;
+  };
   for (const LaunchCall& call : launches) {
     std::vector<uint32_t> f;
     for (uint32_t r = 0; r < ranges.size(); ++r) {
@@ -119,7 +153,7 @@ Enclosure FindEnclosingRangesNaive(const std::vector<NvtxRange>& ranges,
     }
     std::sort(f.begin(), f.end(), less);
     out.range_index.insert(out.range_index.end(), f.begin(), f.end());
-    out.offsets.push_back(static_cast<uint32_t>(out.range_index.size()));
+    out.offsets.push_back(out.range_index.size());
   }
   return out;
 }

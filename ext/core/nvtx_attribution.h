@@ -6,12 +6,14 @@
 // thread; a process-scoped range (start/end range that ended on another
 // thread) encloses launches on any thread of its process.
 //
-// Algorithm: bucket ranges and launches by scope key (thread or process),
-// sort each bucket by start, and sweep it with an "active" list of ranges that
-// have started and not yet ended before the current launch. Cost is
-// O((N + M) log(N + M) + output + sum of active-list lengths); with properly
-// nested push/pop ranges the active list is the current stack, so this is the
-// per-thread stack sweep, not a quadratic join.
+// Algorithm: ranges and launches are put in *buckets* (one per thread, one
+// per process). Each bucket is sorted by start (skipped when already sorted)
+// and swept with an "active" list of ranges that started and had not ended
+// before the current launch. Cost: O((N + M) log(N + M) + output + sum of
+// active-list lengths); with nested push/pop ranges the active list is the
+// current stack, so this is the per-thread stack sweep, not a quadratic join.
+// Memory: the inputs are read in place (column pointers); the extra memory is
+// O(N + M) 32-bit indices plus the output.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +23,49 @@
 namespace nsysexplain::core {
 
 inline constexpr int64_t kOpenEnd = std::numeric_limits<int64_t>::max();
+inline constexpr uint32_t kNoBucket = std::numeric_limits<uint32_t>::max();
 
+// Compressed rows: enclosing ranges of launch i are
+// range_index[offsets[i] .. offsets[i+1]), ordered outermost first
+// (by start ascending, end descending, index ascending). The innermost range
+// is the last one.
+struct Enclosure {
+  std::vector<uint64_t> offsets;  // launches + 1 entries
+  std::vector<uint32_t> range_index;
+
+  size_t Count(size_t launch) const {
+    return static_cast<size_t>(offsets[launch + 1] - offsets[launch]);
+  }
+  // -1 if none.
+  int64_t Innermost(size_t launch) const {
+    return Count(launch) ? static_cast<int64_t>(range_index[offsets[launch + 1] - 1])
+                         : -1;
+  }
+};
+
+// Column view of the ranges. bucket[i] == kNoBucket drops range i; so does
+// end < start. Use kOpenEnd for unterminated ranges.
+struct RangeColumns {
+  const int64_t* start;
+  const int64_t* end;
+  const uint32_t* bucket;
+  size_t size;
+};
+
+// Column view of the launches: each launch is matched against the ranges of
+// its thread bucket and of its process bucket (kNoBucket = none).
+struct LaunchColumns {
+  const int64_t* start;
+  const int64_t* end;
+  const uint32_t* thread_bucket;
+  const uint32_t* process_bucket;
+  size_t size;
+};
+
+Enclosure FindEnclosing(const RangeColumns& ranges,
+                        const LaunchColumns& launches, uint32_t num_buckets);
+
+// Convenience row-based interface (tests, small inputs).
 struct NvtxRange {
   int64_t start;
   int64_t end;           // kOpenEnd for unterminated ranges
@@ -34,23 +78,6 @@ struct LaunchCall {
   int64_t end;
   int64_t thread_key;   // globalTid of the calling thread
   int64_t process_key;  // globalTid & ~0xFFFFFF
-};
-
-// Compressed rows: enclosing ranges of launch i are
-// range_index[offsets[i] .. offsets[i+1]), ordered outermost first
-// (by start ascending, end descending, index ascending). The innermost range
-// is the last one. offsets has launches.size() + 1 entries.
-struct Enclosure {
-  std::vector<uint32_t> offsets;
-  std::vector<uint32_t> range_index;
-
-  size_t Count(size_t launch) const {
-    return offsets[launch + 1] - offsets[launch];
-  }
-  // -1 if none.
-  int64_t Innermost(size_t launch) const {
-    return Count(launch) ? range_index[offsets[launch + 1] - 1] : -1;
-  }
 };
 
 Enclosure FindEnclosingRanges(const std::vector<NvtxRange>& ranges,

@@ -50,7 +50,6 @@ struct Kernels {
 struct RuntimeCalls {
   std::vector<int64_t> rowid, start, end, global_tid, correlation_id;
   std::vector<uint32_t> name;
-  std::vector<int8_t> event_class;  // 0 runtime, 1 driver, -1 unknown
   int64_t skipped_backtrace_rows = 0;  // eventClass 67 and others
   int64_t invalid_rows = 0;
   int64_t unresolved_names = 0;
