@@ -17,6 +17,7 @@
 
 #include "core/api_names.h"
 #include "core/global_tid.h"
+#include "core/saturating.h"
 
 namespace nsysexplain {
 namespace {
@@ -90,7 +91,7 @@ RowSource Storm(Session& s) {
               case 1: Int(c, x.stats.count); break;
               case 2: Int(c, x.first_start); break;
               case 3: Int(c, x.last_end); break;
-              case 4: Int(c, x.last_end - x.first_start); break;
+              case 4: Int(c, core::SatSub(x.last_end, x.first_start)); break;
               case 5: Int(c, x.stats.total); break;
               case 6: Stats(c, x.stats, 5); break;
               case 7: Stats(c, x.stats, 6); break;
@@ -144,7 +145,7 @@ RowSource Gaps(Session& s) {
               case 0: Int(c, (*v)[d].device); break;
               case 1: Int(c, iv.start); break;
               case 2: Int(c, iv.end); break;
-              case 3: Int(c, iv.end - iv.start); break;
+              case 3: Int(c, core::SatSub(iv.end, iv.start)); break;
             }
           },
           index};
@@ -260,7 +261,7 @@ RowSource KernelsDs(Session& s) {
               case 13: l < 0 ? Null(c) : Int(c, core::TidOf(r->global_tid[l])); break;
               case 14: l < 0 ? Null(c) : Int(c, r->start[l]); break;
               case 15: l < 0 ? Null(c) : Int(c, r->end[l]); break;
-              case 16: l < 0 ? Null(c) : Int(c, k->start[i] - r->end[l]); break;
+              case 16: l < 0 ? Null(c) : Int(c, core::SatSub(k->start[i], r->end[l])); break;
               case 17: slot < 0 ? Null(c) : Int(c, int64_t(a->enclosure.Count(slot))); break;
               case 18: {
                 int64_t inner = slot < 0 ? -1 : a->enclosure.Innermost(slot);
@@ -360,7 +361,7 @@ RowSource PhaseAttr(Session& s) {
       for (int64_t p : {int64_t{-1}, core::PidOf(k.global_pid[i])}) {
         auto& v = agg[{p, ph}];
         ++v.first;
-        v.second += d;
+        v.second = core::SatAdd(v.second, d);
       }
     }
   }
@@ -580,6 +581,7 @@ struct Vtab : sqlite3_vtab {
 struct Cursor : sqlite3_vtab_cursor {
   RowSource src;
   int64_t row = 0;
+  Session* reading = nullptr;  // set while src points into its cache
 };
 
 int Connect(sqlite3* db, void* paux, int, const char* const*,
@@ -616,8 +618,11 @@ int Open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
   return SQLITE_OK;
 }
 
-int Close(sqlite3_vtab_cursor* c) {
-  delete static_cast<Cursor*>(c);
+int Close(sqlite3_vtab_cursor* cur) {
+  auto* c = static_cast<Cursor*>(cur);
+  Session* s = c->reading;
+  delete c;                        // drops src before the cache may go
+  if (s) s->ReleaseReader();
   return SQLITE_OK;
 }
 
@@ -627,8 +632,13 @@ int Filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
   return GuardVtab(v, v->aux->def->name, [&] {
     Session& s = *v->aux->session;
     s.CheckFresh();
-    c->src = v->aux->def->make(s);
+    c->src = RowSource();
     c->row = 0;
+    if (!c->reading) {
+      s.AcquireReader();
+      c->reading = &s;
+    }
+    c->src = v->aux->def->make(s);
     return SQLITE_OK;
   });
 }
@@ -697,6 +707,11 @@ int RegisterDatasets(sqlite3* db, const std::shared_ptr<Session>& session,
     }
   }
   return SQLITE_OK;
+}
+
+void UnregisterDatasets(sqlite3* db) {
+  for (const DatasetDef& def : kDatasets)
+    sqlite3_create_module_v2(db, def.name, nullptr, nullptr, nullptr);
 }
 
 }  // namespace nsysexplain

@@ -20,4 +20,12 @@ int RegisterIntervalGaps(sqlite3* db, char** pzErrMsg);
 int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                       char** pzErrMsg);
 
+// Drop everything the Register* functions above registered (running their
+// destructors now). Used when initialisation fails: SQLite then unloads the
+// library, and a function or module left registered would have its
+// destructor called from unmapped code when the connection closes.
+void UnregisterFunctions(sqlite3* db);
+void UnregisterDatasets(sqlite3* db);
+void UnregisterIntervalGaps(sqlite3* db);
+
 }  // namespace nsysexplain

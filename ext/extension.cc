@@ -24,6 +24,13 @@ extern "C" NSYSEXPLAIN_EXPORT int sqlite3_nsysexplain_init(
     *pzErrMsg = sqlite3_mprintf("nsysexplain requires SQLite >= 3.38.0");
     return SQLITE_ERROR;
   }
+  // On failure SQLite unloads this library: drop whatever was registered so
+  // that no destructor of ours runs from unmapped code at sqlite3_close.
+  auto unregister = [db] {
+    UnregisterFunctions(db);
+    UnregisterDatasets(db);
+    UnregisterIntervalGaps(db);
+  };
   try {
     auto session = std::make_shared<Session>(db);
     int rc = RegisterFunctions(db, session, pzErrMsg);
@@ -38,10 +45,13 @@ extern "C" NSYSEXPLAIN_EXPORT int sqlite3_nsysexplain_init(
         sqlite3_free(err);
       }
     }
+    if (rc != SQLITE_OK) unregister();
     return rc;
   } catch (const std::bad_alloc&) {
+    unregister();
     return SQLITE_NOMEM;
   } catch (...) {
+    unregister();
     *pzErrMsg = sqlite3_mprintf("nsysexplain: initialisation failed");
     return SQLITE_ERROR;
   }

@@ -381,4 +381,15 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
   return SQLITE_OK;
 }
 
+void UnregisterFunctions(sqlite3* db) {
+  auto drop = [db](const char* name) {
+    sqlite3_create_function_v2(db, name, -1, SQLITE_UTF8, nullptr, nullptr,
+                               nullptr, nullptr, nullptr);
+  };
+  for (const ScalarDef& s : kScalars) drop(s.info->name);
+  for (const AggInfo* a : {&kPercentile, &kMedian, &kStdev}) drop(a->name);
+  drop("nsys_union_ns");
+  drop("nsys_reset");
+}
+
 }  // namespace nsysexplain

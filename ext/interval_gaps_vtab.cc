@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/interval_union.h"
+#include "core/saturating.h"
 #include "datasets.h"
 
 namespace nsysexplain {
@@ -125,12 +126,26 @@ std::string KeyOf(sqlite3_value* v) {
   return k + std::string(static_cast<const char*>(b ? b : ""), n);
 }
 
+// Nesting depth of GFilter on this thread: the inner query may itself call
+// nsys_interval_gaps with SQL computed at run time, so unbounded recursion
+// (and a stack overflow) is possible without a limit.
+thread_local int filter_depth = 0;
+constexpr int kMaxDepth = 16;
+
+struct DepthGuard {
+  DepthGuard() { ++filter_depth; }
+  ~DepthGuard() { --filter_depth; }
+};
+
 int GFilter(sqlite3_vtab_cursor* cur, int mask, const char*, int argc,
             sqlite3_value** argv) {
   auto* c = static_cast<GapsCursor*>(cur);
   auto* vt = static_cast<GapsVtab*>(cur->pVtab);
   c->Clear();
+  DepthGuard depth;
   return GuardVtab(vt, "nsys_interval_gaps()", [&]() -> int {
+    if (filter_depth > kMaxDepth)
+      throw Error("nested more than 16 deep (does the query call itself?)");
     int a = 0;
     sqlite3_value* sql = (mask & 1) ? argv[a++] : nullptr;
     sqlite3_value* ws = (mask & 2) ? argv[a++] : nullptr;
@@ -150,7 +165,12 @@ int GFilter(sqlite3_vtab_cursor* cur, int mask, const char*, int argc,
     bool has_ws, has_we;
     int64_t wstart = bound(ws, "window_start_ns", &has_ws);
     int64_t wend = bound(we, "window_end_ns", &has_we);
-    Stmt st(vt->db, reinterpret_cast<const char*>(sqlite3_value_text(sql)));
+    const unsigned char* text = sqlite3_value_text(sql);
+    if (!text) throw std::bad_alloc();
+    Stmt st(vt->db, reinterpret_cast<const char*>(text));
+    // Read-only statements only: the trace is never modified through here.
+    if (st.get() && !sqlite3_stmt_readonly(st.get()))
+      throw Error("the query must be read-only (a SELECT)");
     int ncol = sqlite3_column_count(st.get());
     if (ncol < 2 || ncol > 3)
       throw Error("the query must return (start, end) or (start, end, grp)");
@@ -161,9 +181,10 @@ int GFilter(sqlite3_vtab_cursor* cur, int mask, const char*, int argc,
     };
     std::map<std::string, Group> groups;
     while (st.Step()) {
-      if (st.IsNull(0) || st.IsNull(1)) continue;
-      int64_t b = st.Int(0), e = st.Int(1);
-      if (e < b) continue;
+      int64_t b, e;  // rows with NULL or non-numeric bounds are skipped
+      if (!ReadTimestamp(st.get(), 0, &b) || !ReadTimestamp(st.get(), 1, &e) ||
+          e < b)
+        continue;
       sqlite3_value* gv = ncol == 3 ? sqlite3_column_value(st.get(), 2) : nullptr;
       std::string key = gv ? KeyOf(gv) : std::string("0");
       Group& g = groups[key];
@@ -208,7 +229,7 @@ int GColumn(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
       break;
     case kStart: sqlite3_result_int64(ctx, g.start); break;
     case kEnd: sqlite3_result_int64(ctx, g.end); break;
-    case kDur: sqlite3_result_int64(ctx, g.end - g.start); break;
+    case kDur: sqlite3_result_int64(ctx, core::SatSub(g.end, g.start)); break;
     default: sqlite3_result_null(ctx);
   }
   return SQLITE_OK;
@@ -244,6 +265,11 @@ int RegisterIntervalGaps(sqlite3* db, char** pzErrMsg) {
     *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s",
                                 "nsys_interval_gaps", sqlite3_errmsg(db));
   return rc;
+}
+
+void UnregisterIntervalGaps(sqlite3* db) {
+  sqlite3_create_module_v2(db, "nsys_interval_gaps", nullptr, nullptr,
+                           nullptr);
 }
 
 }  // namespace nsysexplain

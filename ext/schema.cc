@@ -33,6 +33,11 @@ Schema Schema::Probe(sqlite3* db) {
             "ORDER BY name");
     while (st.Step()) s.tables[st.Text(0)];
   }
+  {
+    Stmt st(db,
+            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr");
+    while (st.Step()) s.without_rowid.insert(st.Text(0));
+  }
   for (auto& [name, cols] : s.tables) {
     Stmt st(db, "SELECT name FROM pragma_table_info(?1, 'main')");
     sqlite3_bind_text(st.get(), 1, name.c_str(), -1, kTransient);

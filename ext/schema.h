@@ -14,6 +14,7 @@ namespace nsysexplain {
 struct Schema {
   // table name -> column names (as declared), for every table in main.
   std::map<std::string, std::vector<std::string>> tables;
+  std::set<std::string> without_rowid;  // WITHOUT ROWID tables (no rowid)
   std::string kernel_table;   // CUPTI_ACTIVITY_KIND_KERNEL or CONCURRENT_KERNEL
   std::string string_table;   // StringIds or a fallback (id, value) table
   std::string meta_table;     // META_DATA_EXPORT / EXPORT_META_DATA / ""

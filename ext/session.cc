@@ -10,6 +10,7 @@
 
 #include "core/api_names.h"
 #include "core/global_tid.h"
+#include "core/saturating.h"
 
 namespace nsysexplain {
 namespace {
@@ -20,6 +21,13 @@ std::string ColOrNull(const Schema& s, const std::string& table,
                       const std::string& col) {
   return s.HasColumn(table, col) ? QuoteIdent(col) : std::string("NULL");
 }
+
+// "rowid", or NULL for a WITHOUT ROWID table (which has none).
+std::string RowidOf(const Schema& s, const std::string& table) {
+  return s.without_rowid.count(table) ? "NULL" : "rowid";
+}
+
+using core::SatAdd;
 
 struct PairHash {
   size_t operator()(const std::pair<int64_t, int64_t>& p) const {
@@ -53,11 +61,16 @@ int64_t Session::DataVersion() {
 
 void Session::CheckFresh() {
   int64_t v = DataVersion();
-  if (data_version_ != -1 && v != data_version_) Reset();
+  if (reset_pending_ || (data_version_ != -1 && v != data_version_)) Reset();
   data_version_ = v;
 }
 
 void Session::Reset() {
+  if (readers_ > 0) {
+    reset_pending_ = true;
+    return;
+  }
+  reset_pending_ = false;
   schema_.reset();
   strings_ = core::StringTable();
   strings_loaded_ = false;
@@ -134,6 +147,12 @@ struct LoaderStrings {
         return ResolveId(sqlite3_column_int64(st, col), unresolved_count);
     }
   }
+  // True if the column is text or an id present in StringIds.
+  bool Resolvable(sqlite3_stmt* st, int col) const {
+    int t = sqlite3_column_type(st, col);
+    return t == SQLITE_TEXT ||
+           (t != SQLITE_NULL && shared->count(sqlite3_column_int64(st, col)));
+  }
   uint32_t ResolveId(int64_t id, int64_t* unresolved_count) {
     auto it = shared->find(id);
     if (it != shared->end()) return it->second;
@@ -168,8 +187,9 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
   std::string name_col =
       s.HasColumn(t, "demangledName") ? "demangledName" : "shortName";
   std::string sql =
-      "SELECT rowid, start, \"end\", " + ColOrNull(s, t, "deviceId") + ", " +
-      ColOrNull(s, t, "streamId") + ", " + ColOrNull(s, t, "correlationId") +
+      "SELECT " + RowidOf(s, t) + ", start, \"end\", " +
+      ColOrNull(s, t, "deviceId") + ", " + ColOrNull(s, t, "streamId") +
+      ", " + ColOrNull(s, t, "correlationId") +
       ", " + ColOrNull(s, t, "globalPid") + ", " + ColOrNull(s, t, name_col) +
       ", " + ColOrNull(s, t, "shortName") + ", " +
       ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
@@ -185,13 +205,11 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
   k.short_name.reserve(hint);
   k.graph_node.reserve(hint);
   while (st.Step()) {
-    if (sqlite3_column_type(p, 1) == SQLITE_NULL ||
-        sqlite3_column_type(p, 2) == SQLITE_NULL) {
-      ++k.invalid_rows;
-      continue;
-    }
-    int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
-    if (e < b) {
+    // Invalid: NULL or non-numeric times, end < start, or a duration that
+    // does not fit in int64.
+    int64_t b, e;
+    if (!ReadTimestamp(p, 1, &b) || !ReadTimestamp(p, 2, &e) || e < b ||
+        !core::DurationFits(b, e)) {
       ++k.invalid_rows;
       continue;
     }
@@ -207,7 +225,16 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
       k.correlation_id.push_back(sqlite3_column_int64(p, 5));
     }
     k.global_pid.push_back(sqlite3_column_int64(p, 6));
-    uint32_t name = str.Resolve(p, 7, &k.unresolved_names);
+    // kernel_name = StringIds[demangledName], else StringIds[shortName],
+    // else "<unresolved name id N>" (docs/SEMANTICS.md).
+    // When neither resolves, the demangledName id is reported (the shortName
+    // id if demangledName is NULL).
+    int name_idx = 7;
+    if (!str.Resolvable(p, 7) &&
+        (str.Resolvable(p, 8) || (sqlite3_column_type(p, 7) == SQLITE_NULL &&
+                                  sqlite3_column_type(p, 8) != SQLITE_NULL)))
+      name_idx = 8;
+    uint32_t name = str.Resolve(p, name_idx, &k.unresolved_names);
     uint32_t shortn = sqlite3_column_type(p, 8) == SQLITE_NULL
                           ? name
                           : str.Resolve(p, 8, nullptr);
@@ -221,13 +248,11 @@ void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
                  core::RuntimeCalls& r) {
   const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
-  // NULL timestamps become INT64_MIN so one int64 read per column suffices;
   // eventClass NULL (or absent) counts as a runtime/driver call.
   std::string cls = s.HasColumn(t, "eventClass") ? "ifnull(eventClass, 0)"
                                                  : "0";
   std::string sql =
-      "SELECT rowid, ifnull(start, -9223372036854775807 - 1), "
-      "ifnull(\"end\", -9223372036854775807 - 1), " +
+      "SELECT " + RowidOf(s, t) + ", start, \"end\", " +
       (s.HasColumn(t, "globalTid") ? std::string("ifnull(globalTid, 0)")
                                    : std::string("0")) +
       ", " +
@@ -242,15 +267,15 @@ void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
                   &r.correlation_id})
     v->reserve(hint);
   r.name.reserve(hint);
-  constexpr int64_t kNull = INT64_MIN;
   while (st.Step()) {
     int64_t c = sqlite3_column_int64(p, 6);
     if (c != 0 && c != 1) {
       ++r.skipped_backtrace_rows;
       continue;
     }
-    int64_t b = sqlite3_column_int64(p, 1), e = sqlite3_column_int64(p, 2);
-    if (b == kNull || e == kNull || e < b) {
+    int64_t b, e;
+    if (!ReadTimestamp(p, 1, &b) || !ReadTimestamp(p, 2, &e) || e < b ||
+        !core::DurationFits(b, e)) {
       ++r.invalid_rows;
       continue;
     }
@@ -273,16 +298,14 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
                              : std::string(dflt);
   };
   // One int64 read per numeric column: NULLs are mapped to sentinels in SQL.
-  // The inline text is fetched only when there is no textId.
+  // start/end are read raw: NULL or non-numeric times make a row invalid.
   std::string sql =
-      "SELECT rowid, ifnull(start, -9223372036854775807 - 1), " +
-      col("end", "9223372036854775807") + ", ifnull(eventType, -1), " +
+      "SELECT " + RowidOf(s, t) + ", start, " + ColOrNull(s, t, "end") +
+      ", ifnull(eventType, -1), " +
       col("globalTid", "0") + ", " + col("endGlobalTid", "-1") + ", " +
       col("textId", "-1") + ", " +
       (s.HasColumn(t, "text")
-           ? std::string(s.HasColumn(t, "textId")
-                             ? "CASE WHEN textId IS NULL THEN text END"
-                             : "text")
+           ? std::string("text")
            : std::string("NULL")) +
       ", " + col("domainId", "0") + ", " +
       (s.HasColumn(t, "end") ? std::string("\"end\" IS NULL")
@@ -310,19 +333,17 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
     }
     int64_t gtid = sqlite3_column_int64(p, 4);
     int64_t text_id = sqlite3_column_int64(p, 6);
+    // Name = coalesce(StringIds[textId], text) (docs/SEMANTICS.md).
     uint32_t name;
-    if (text_id != -1) {
-      auto it = str.shared->find(text_id);
-      if (it != str.shared->end()) {
-        name = it->second;
-      } else {
-        name = str.Local("<unresolved text id " + std::to_string(text_id) +
-                         ">");
-      }
+    auto found = text_id != -1 ? str.shared->find(text_id) : str.shared->end();
+    if (found != str.shared->end()) {
+      name = found->second;
     } else if (sqlite3_column_type(p, 7) == SQLITE_TEXT) {
       const unsigned char* tx = sqlite3_column_text(p, 7);
       int len = sqlite3_column_bytes(p, 7);
       name = str.Local(std::string_view(reinterpret_cast<const char*>(tx), len));
+    } else if (text_id != -1) {
+      name = str.Local("<unresolved text id " + std::to_string(text_id) + ">");
     } else {
       name = unnamed;
     }
@@ -331,10 +352,11 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
       ++n.non_range_rows;
       continue;
     }
-    int64_t b = sqlite3_column_int64(p, 1);
-    int64_t e = sqlite3_column_int64(p, 2);
     bool open = sqlite3_column_int64(p, 9) != 0;
-    if (b == INT64_MIN || e < b) {
+    int64_t b, e = core::kOpenEnd;
+    if (!ReadTimestamp(p, 1, &b) ||
+        (!open && (!ReadTimestamp(p, 2, &e) || e < b ||
+                   !core::DurationFits(b, e)))) {
       ++n.invalid_rows;
       continue;
     }
@@ -602,7 +624,7 @@ const std::vector<TinyKernel>& Session::tiny_kernels() {
     for (int64_t p : {int64_t{-1}, pid}) {
       auto& a = agg[{p, k.name[i]}];
       ++a.first;
-      a.second += d;
+      a.second = SatAdd(a.second, d);
     }
   }
   auto out = std::make_unique<std::vector<TinyKernel>>();
@@ -694,7 +716,7 @@ const std::vector<NvtxGroup>& Session::nvtx_groups() {
     }
     int64_t d = n.end[i] - n.start[i];
     ++g.count;
-    g.total += d;
+    g.total = SatAdd(g.total, d);
     g.min = std::min(g.min, d);
     g.max = std::max(g.max, d);
   }
@@ -718,7 +740,7 @@ const std::vector<PidRow>& Session::pids() {
       r.last_end = k.end[i];
     }
     ++r.kernels;
-    r.kernel_ns += k.end[i] - k.start[i];
+    r.kernel_ns = SatAdd(r.kernel_ns, k.end[i] - k.start[i]);
     r.first_start = std::min(r.first_start, k.start[i]);
     r.last_end = std::max(r.last_end, k.end[i]);
   }
@@ -829,21 +851,21 @@ const Session::Attribution& Session::attribution() {
     int64_t d = k.end[i] - k.start[i];
     CoverageRow& c = cov.try_emplace(pid, CoverageRow{pid}).first->second;
     ++c.kernels;
-    c.kernel_ns += d;
+    c.kernel_ns = SatAdd(c.kernel_ns, d);
     ++global.kernels;
-    global.kernel_ns += d;
+    global.kernel_ns = SatAdd(global.kernel_ns, d);
     int32_t slot = a->kernel_slot[i];
     if (slot < 0) continue;
     ++c.launched;
-    c.launched_ns += d;
+    c.launched_ns = SatAdd(c.launched_ns, d);
     ++global.launched;
-    global.launched_ns += d;
+    global.launched_ns = SatAdd(global.launched_ns, d);
     size_t cnt = a->enclosure.Count(slot);
     if (cnt == 0) continue;
     ++c.attributed;
-    c.attributed_ns += d;
+    c.attributed_ns = SatAdd(c.attributed_ns, d);
     ++global.attributed;
-    global.attributed_ns += d;
+    global.attributed_ns = SatAdd(global.attributed_ns, d);
     seen.clear();
     const uint32_t* idx =
         a->enclosure.range_index.data() + a->enclosure.offsets[slot];
@@ -854,14 +876,14 @@ const Session::Attribution& Session::attribution() {
       for (int64_t p : {int64_t{-1}, pid}) {
         AttributionRow& ar = row_for(p, dn.first, dn.second);
         ++ar.inclusive_count;
-        ar.inclusive_ns += d;
+        ar.inclusive_ns = SatAdd(ar.inclusive_ns, d);
       }
     }
     uint32_t inner = idx[cnt - 1];
     for (int64_t p : {int64_t{-1}, pid}) {
       AttributionRow& ar = row_for(p, n.domain[inner], n.name[inner]);
       ++ar.innermost_count;
-      ar.innermost_ns += d;
+      ar.innermost_ns = SatAdd(ar.innermost_ns, d);
     }
   }
   a->coverage.push_back(global);

@@ -89,7 +89,13 @@ class Session {
 
   // Drops everything cached if the database changed since it was read.
   void CheckFresh();
+  // Drops the cache; deferred while dataset cursors read from it (their rows
+  // point into it) and done when the last one closes.
   void Reset();
+  void AcquireReader() { ++readers_; }
+  void ReleaseReader() {
+    if (--readers_ == 0 && reset_pending_) Reset();
+  }
 
   const Schema& schema();
   core::StringTable& strings() { return strings_; }
@@ -137,6 +143,8 @@ class Session {
   bool fresh_checked_ = false;
   int64_t data_version_ = -1;
   int64_t total_changes_ = -1;
+  int readers_ = 0;             // open dataset cursors
+  bool reset_pending_ = false;  // Reset() asked while readers_ > 0
 
   std::optional<Schema> schema_;
   core::StringTable strings_;

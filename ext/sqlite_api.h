@@ -4,6 +4,7 @@
 #pragma once
 #include <sqlite3ext.h>
 
+#include <cstdint>
 #include <exception>
 #include <new>
 #include <stdexcept>
@@ -60,6 +61,25 @@ int GuardVtab(sqlite3_vtab* vtab, const char* name, Fn&& fn) noexcept {
     return SetVtabError(vtab, std::string(name) + ": " + e.what());
   } catch (...) {
     return SetVtabError(vtab, std::string(name) + ": unknown error");
+  }
+}
+
+// Reads an integer timestamp column. False (the row is invalid) for NULL,
+// text, blobs and reals outside the int64 range: a non-numeric time is never
+// read as 0. Integral reals are accepted (truncated).
+inline bool ReadTimestamp(sqlite3_stmt* st, int col, int64_t* out) {
+  switch (sqlite3_column_type(st, col)) {
+    case SQLITE_INTEGER:
+      *out = sqlite3_column_int64(st, col);
+      return true;
+    case SQLITE_FLOAT: {
+      double d = sqlite3_column_double(st, col);
+      if (!(d > -9.2e18 && d < 9.2e18)) return false;  // also rejects NaN
+      *out = static_cast<int64_t>(d);
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

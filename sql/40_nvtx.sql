@@ -18,7 +18,8 @@ CREATE TEMP VIEW IF NOT EXISTS llm_nvtx_ranges(
 SELECT range_name, domain, sum(count), round(sum(total_ns) / 1e6, 6),
        round(sum(total_ns) / 1e3 / nullif(sum(count), 0), 3),
        round(min(CASE WHEN count > 0 THEN min_ns END) / 1e3, 3),
-       round(max(max_ns) / 1e3, 3), sum(open_count),
+       round(max(CASE WHEN count > 0 THEN max_ns END) / 1e3, 3),
+       sum(open_count),
        group_concat(DISTINCT style)
 FROM _nsys_nvtx_ranges
 GROUP BY domain, range_name

@@ -75,7 +75,17 @@ const char* ApiKindName(ApiKind kind) {
 }
 
 std::string KernelBaseName(std::string_view s) {
-  // Cut the parameter list: the last top-level '(' (templates may contain
+  // Anonymous namespaces are name components, not template arguments or a
+  // parameter list: nsys prints `ns::<unnamed>::f`, other demanglers
+  // `ns::(anonymous namespace)::f`.
+  static constexpr std::string_view kAnon = "(anonymous namespace)";
+  // True if position i of text starts a name component (start of text, after
+  // a space or after "::"); a template argument list never does.
+  auto starts_component = [](std::string_view text, size_t i) {
+    return i == 0 || text[i - 1] == ' ' ||
+           (i >= 2 && text.substr(i - 2, 2) == "::");
+  };
+  // Cut the parameter list: the first top-level '(' (templates may contain
   // parentheses like "(int)4", so track <> depth).
   int depth = 0;
   size_t paren = std::string_view::npos;
@@ -83,19 +93,47 @@ std::string KernelBaseName(std::string_view s) {
     char c = s[i];
     if (c == '<') ++depth;
     else if (c == '>') { if (depth > 0) --depth; }
-    else if (c == '(' && depth == 0) { paren = i; break; }
+    else if (c == '(' && depth == 0) {
+      if (s.substr(i, kAnon.size()) == kAnon && starts_component(s, i)) {
+        i += kAnon.size() - 1;
+        continue;
+      }
+      paren = i;
+      break;
+    }
   }
   std::string_view head = s.substr(0, paren);
-  // Drop template arguments (all top-level <...> groups).
+  // Drop template arguments (all top-level <...> groups), but keep a `<...>`
+  // name component (`ns::<unnamed>::f`, `ns::<lambda()>::f`).
   std::string out;
   depth = 0;
-  for (char c : head) {
+  for (size_t i = 0; i < head.size(); ++i) {
+    char c = head[i];
+    if (c == '<' && depth == 0 && starts_component(out, out.size())) {
+      int d = 0;
+      size_t j = i;
+      for (; j < head.size(); ++j) {
+        if (head[j] == '<') ++d;
+        else if (head[j] == '>' && --d == 0) break;
+      }
+      if (j < head.size()) {
+        out.append(head.substr(i, j - i + 1));
+        i = j;
+        continue;
+      }
+    }
     if (c == '<') { ++depth; continue; }
     if (c == '>') { if (depth > 0) --depth; continue; }
     if (depth == 0) out.push_back(c);
   }
-  // Drop a return type: keep the text after the last space.
-  size_t sp = out.rfind(' ');
+  // Drop a return type: keep the text after the last space that is not
+  // inside "(anonymous namespace)".
+  size_t sp = std::string::npos;
+  for (size_t i = 0, pd = 0; i < out.size(); ++i) {
+    if (out[i] == '(') ++pd;
+    else if (out[i] == ')') { if (pd > 0) --pd; }
+    else if (out[i] == ' ' && pd == 0) sp = i;
+  }
   if (sp != std::string::npos) out = out.substr(sp + 1);
   if (out.empty()) return std::string(s);
   return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "percentile.h"
+#include "saturating.h"
 
 namespace nsysexplain::core {
 namespace {
@@ -14,7 +15,7 @@ DurationStats FromSorted(const int64_t* v, size_t n) {
   s.min = v[0];
   s.max = v[n - 1];
   for (size_t i = 0; i < n; ++i) {
-    s.total += v[i];
+    s.total = SatAdd(s.total, v[i]);
     if (v[i] < 5000) ++s.under_5us;
     if (v[i] < 10000) ++s.under_10us;
     if (v[i] < 20000) ++s.under_20us;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "saturating.h"
+
 namespace nsysexplain::core {
 
 std::vector<Interval> MergeIntervals(std::vector<Interval> v) {
@@ -25,7 +27,8 @@ std::vector<Interval> MergeIntervals(std::vector<Interval> v) {
 
 int64_t UnionLength(const std::vector<Interval>& merged) {
   int64_t total = 0;
-  for (const Interval& i : merged) total += i.end - i.start;
+  for (const Interval& i : merged)
+    total = SatAdd(total, SatSub(i.end, i.start));
   return total;
 }
 
