@@ -265,7 +265,7 @@ RowSource KernelsDs(Session& s) {
               case 17: slot < 0 ? Null(c) : Int(c, int64_t(a->enclosure.Count(slot))); break;
               case 18: {
                 int64_t inner = slot < 0 ? -1 : a->enclosure.Innermost(slot);
-                inner < 0 ? Null(c) : Text(c, sp->strings().Get(n->name[inner]));
+                inner < 0 ? Null(c) : Text(c, sp->strings().Get(n->Name(inner)));
                 break;
               }
             }
@@ -277,17 +277,36 @@ RowSource KernelRanges(Session& s) {
   const auto* a = &s.attribution();
   const core::NvtxRanges* n = &s.nvtx();
   Session* sp = &s;
-  // Row r -> (kernel, position in its enclosure list).
-  auto index = std::make_shared<std::vector<std::pair<uint32_t, uint32_t>>>();
+  // Row r -> (kernel, position in its enclosure list) through a prefix sum
+  // over kernels (8 bytes a kernel, not 8 bytes a row) and a cursor that
+  // follows SQLite's sequential scan.
+  struct Index {
+    std::vector<uint64_t> first;  // first row of kernel i; size kernels + 1
+    uint32_t kernel = 0;          // cursor
+  };
+  auto index = std::make_shared<Index>();
+  index->first.resize(k->size() + 1, 0);
   for (uint32_t i = 0; i < k->size(); ++i) {
     int32_t slot = a->kernel_slot[i];
-    if (slot < 0) continue;
-    uint32_t cnt = uint32_t(a->enclosure.Count(slot));
-    for (uint32_t j = 0; j < cnt; ++j) index->push_back({i, j});
+    index->first[i + 1] = index->first[i] +
+                          (slot < 0 ? 0 : a->enclosure.Count(slot));
   }
-  return {int64_t(index->size()),
+  int64_t rows = int64_t(index->first.back());
+  return {rows,
           [=](int64_t row, int col, sqlite3_context* c) {
-            auto [i, j] = (*index)[row];
+            auto& f = index->first;
+            uint64_t r = uint64_t(row);
+            uint32_t& i = index->kernel;
+            if (!(f[i] <= r && r < f[i + 1])) {
+              if (i + 1 < k->size() && f[i + 1] <= r && r < f[i + 2]) {
+                ++i;
+              } else {
+                i = uint32_t(std::upper_bound(f.begin(), f.end(), r) -
+                             f.begin() - 1);
+              }
+            }
+            while (f[i + 1] <= r) ++i;  // skip kernels with no ranges
+            uint32_t j = uint32_t(r - f[i]);
             int32_t slot = a->kernel_slot[i];
             uint32_t cnt = uint32_t(a->enclosure.Count(slot));
             uint32_t rg = a->enclosure.range_index[a->enclosure.offsets[slot] + j];
@@ -297,12 +316,12 @@ RowSource KernelRanges(Session& s) {
               case 2: Int(c, core::PidOf(k->global_pid[i])); break;
               case 3: Int(c, k->device_id[i]); break;
               case 4: Int(c, k->end[i] - k->start[i]); break;
-              case 5: Int(c, n->rowid[rg]); break;
-              case 6: Text(c, sp->strings().Get(n->name[rg])); break;
-              case 7: Text(c, sp->strings().Get(n->domain[rg])); break;
-              case 8: Int(c, n->event_type[rg]); break;
+              case 5: n->rowid[rg] == core::NvtxRanges::kNoRowid ? Null(c) : Int(c, n->rowid[rg]); break;
+              case 6: Text(c, sp->strings().Get(n->Name(rg))); break;
+              case 7: Text(c, sp->strings().Get(n->Domain(rg))); break;
+              case 8: Int(c, n->Type(rg)); break;
               case 9: Int(c, n->start[rg]); break;
-              case 10: n->open[rg] ? Null(c) : Int(c, n->end[rg]); break;
+              case 10: n->Open(rg) ? Null(c) : Int(c, n->end[rg]); break;
               case 11: Int(c, j); break;
               case 12: Int(c, j + 1 == cnt); break;
             }
@@ -354,7 +373,7 @@ RowSource PhaseAttr(Session& s) {
     size_t cnt = a.enclosure.Count(slot);
     const uint32_t* idx = a.enclosure.range_index.data() + a.enclosure.offsets[slot];
     for (size_t j = 0; j < cnt; ++j) {
-      int ph = phase_of(n.name[idx[j]]);
+      int ph = phase_of(n.Name(idx[j]));
       if (ph < 0 || std::find(seen.begin(), seen.end(), ph) != seen.end()) continue;
       seen.push_back(ph);
       int64_t d = k.end[i] - k.start[i];
@@ -431,8 +450,8 @@ RowSource DataQuality(Session& s) {
     graph_nodes += k.graph_node[i];
   }
   for (size_t i = 0; i < n.size(); ++i) {
-    open += n.open[i];
-    cross += n.cross_thread[i];
+    open += n.Open(i);
+    cross += n.CrossThread(i);
   }
   auto add = [&](const char* key, int64_t v) { kv->push_back({key, v}); };
   add("kernel_rows", int64_t(k.size()));
@@ -441,7 +460,8 @@ RowSource DataQuality(Session& s) {
   add("kernel_null_correlation", k.null_correlation);
   add("kernel_without_launch", no_launch);
   add("kernel_graph_nodes", graph_nodes);
-  add("runtime_rows", int64_t(r.size()));
+  add("runtime_rows", r.total_rows);
+  add("runtime_launch_rows", int64_t(r.size()));
   add("runtime_skipped_rows", r.skipped_backtrace_rows);
   add("runtime_invalid_rows", r.invalid_rows);
   add("runtime_unresolved_names", r.unresolved_names);

@@ -244,10 +244,24 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
   }
 }
 
+// Reads every runtime/driver call once: durations go to their (pid, name)
+// group; calls whose (process, correlationId) launched a kernel become launch
+// rows, and `kernel_launch` maps each kernel to its launch row (or -1).
 void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
-                 core::RuntimeCalls& r) {
+                 const core::Kernels& k, core::RuntimeCalls& r,
+                 std::vector<int32_t>& kernel_launch) {
+  kernel_launch.assign(k.size(), -1);
   const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
+  // Kernel keys; value = launch row, -1 until found.
+  std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> want;
+  want.reserve(k.size() / 2 + 16);
+  for (size_t i = 0; i < k.size(); ++i) {
+    if (k.correlation_id[i] < 0) continue;
+    want.emplace(std::make_pair(core::ProcessKey(k.global_pid[i]),
+                                k.correlation_id[i]),
+                 -1);
+  }
   // eventClass NULL (or absent) counts as a runtime/driver call.
   std::string cls = s.HasColumn(t, "eventClass") ? "ifnull(eventClass, 0)"
                                                  : "0";
@@ -262,11 +276,7 @@ void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
       QuoteIdent(t);
   Stmt st(db, sql);
   sqlite3_stmt* p = st.get();
-  size_t hint = RowHint(db, t);
-  for (auto* v : {&r.rowid, &r.start, &r.end, &r.global_tid,
-                  &r.correlation_id})
-    v->reserve(hint);
-  r.name.reserve(hint);
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
   while (st.Step()) {
     int64_t c = sqlite3_column_int64(p, 6);
     if (c != 0 && c != 1) {
@@ -279,13 +289,62 @@ void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
       ++r.invalid_rows;
       continue;
     }
+    ++r.total_rows;
+    int64_t gtid = sqlite3_column_int64(p, 3);
+    uint32_t name = str.Resolve(p, 5, &r.unresolved_names);
+    int64_t pid = core::PidOf(gtid);
+    auto g = groups.try_emplace({pid, name},
+                                static_cast<uint32_t>(r.groups.size()));
+    if (g.second) r.groups.push_back({pid, name, {}});
+    r.groups[g.first->second].durations.push_back(e - b);
+    if (want.empty()) continue;
+    int64_t corr = sqlite3_column_int64(p, 4);
+    auto it = want.find({core::ProcessKey(gtid), corr});
+    if (it == want.end() || it->second >= 0) continue;
+    it->second = static_cast<int32_t>(r.size());
     r.rowid.push_back(sqlite3_column_int64(p, 0));
     r.start.push_back(b);
     r.end.push_back(e);
-    r.global_tid.push_back(sqlite3_column_int64(p, 3));
-    r.correlation_id.push_back(sqlite3_column_int64(p, 4));
-    r.name.push_back(str.Resolve(p, 5, &r.unresolved_names));
+    r.global_tid.push_back(gtid);
+    r.correlation_id.push_back(corr);
+    r.name.push_back(name);
   }
+  for (size_t i = 0; i < k.size(); ++i) {
+    if (k.correlation_id[i] < 0) continue;
+    auto it = want.find({core::ProcessKey(k.global_pid[i]),
+                         k.correlation_id[i]});
+    kernel_launch[i] = it->second;
+  }
+}
+
+// Index of the (process, domainId, name, eventType) label, added if new.
+uint32_t LabelOf(
+    core::NvtxRanges& n,
+    std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash>& index,
+    int64_t pkey, int64_t raw_domain, uint32_t name, int64_t type) {
+  uint64_t pd = static_cast<uint64_t>(pkey) ^
+                (static_cast<uint64_t>(raw_domain) * 0x9E3779B97F4A7C15ull);
+  std::pair<int64_t, int64_t> key{static_cast<int64_t>(pd),
+                                  (static_cast<int64_t>(name) << 8) | type};
+  auto it = index.try_emplace(key, static_cast<uint32_t>(n.labels.size()));
+  const auto& L = n.labels.size() > it.first->second
+                      ? n.labels[it.first->second]
+                      : core::NvtxRanges::Label{pkey, raw_domain, name, 0,
+                                                static_cast<uint8_t>(type)};
+  if (it.second) {
+    n.labels.push_back({pkey, raw_domain, name, 0, static_cast<uint8_t>(type)});
+    return it.first->second;
+  }
+  if (L.process_key == pkey && L.raw_domain == raw_domain) return it.first->second;
+  // Two (process, domain) pairs hashed alike: search, else add unindexed.
+  for (uint32_t li = 0; li < n.labels.size(); ++li) {
+    const auto& M = n.labels[li];
+    if (M.process_key == pkey && M.raw_domain == raw_domain && M.name == name &&
+        M.event_type == type)
+      return li;
+  }
+  n.labels.push_back({pkey, raw_domain, name, 0, static_cast<uint8_t>(type)});
+  return static_cast<uint32_t>(n.labels.size() - 1);
 }
 
 void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
@@ -314,17 +373,18 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
   Stmt st(db, sql);
   sqlite3_stmt* p = st.get();
   size_t hint = RowHint(db, t);
-  for (auto* v : {&n.rowid, &n.start, &n.end, &n.global_tid}) v->reserve(hint);
-  n.name.reserve(hint);
-  n.event_type.reserve(hint);
-  n.cross_thread.reserve(hint);
-  n.open.reserve(hint);
+  n.rowid.reserve(hint);
+  n.start.reserve(hint);
+  n.end.reserve(hint);
+  n.scope.reserve(hint);
+  n.label.reserve(hint);
   // (process key, domainId) -> domain name; from eventType 75 rows.
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;
-  std::vector<int64_t> raw_domain;
-  raw_domain.reserve(hint);
+  // (key, process?) -> scope id.
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> scopes;
+  // (process key, domainId) x (name, type) -> label.
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> labels;
   uint32_t unnamed = str.Local("<unnamed>");
-  std::unordered_map<int64_t, uint32_t> text_ids;  // textId -> id cache
   while (st.Step()) {
     int64_t type = sqlite3_column_int64(p, 3);
     if (type != 59 && type != 60 && type != 70 && type != 71 && type != 75) {
@@ -347,8 +407,10 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
     } else {
       name = unnamed;
     }
+    int64_t pkey = core::ProcessKey(gtid);
+    int64_t raw_domain = sqlite3_column_int64(p, 8);
     if (type == 75) {
-      domains[{core::ProcessKey(gtid), sqlite3_column_int64(p, 8)}] = name;
+      domains[{pkey, raw_domain}] = name;
       ++n.non_range_rows;
       continue;
     }
@@ -361,22 +423,25 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
       continue;
     }
     int64_t end_tid = sqlite3_column_int64(p, 5);
-    n.rowid.push_back(sqlite3_column_int64(p, 0));
+    bool cross = (type == 60 || type == 71) && end_tid != -1 && end_tid != gtid;
+    int64_t scope_key = cross ? pkey : gtid;
+    auto sc = scopes.try_emplace({scope_key, cross ? 1 : 0},
+                                 static_cast<uint32_t>(n.scopes.size()));
+    if (sc.second) n.scopes.push_back({scope_key, cross});
+    uint32_t scope = sc.first->second;
+    n.label.push_back(LabelOf(n, labels, pkey, raw_domain, name, type));
+    int64_t rowid = sqlite3_column_int64(p, 0);
+    n.rowid.push_back(rowid >= 0 && rowid < int64_t{core::NvtxRanges::kNoRowid}
+                          ? static_cast<uint32_t>(rowid)
+                          : core::NvtxRanges::kNoRowid);
     n.start.push_back(b);
     n.end.push_back(open ? core::kOpenEnd : e);
-    n.global_tid.push_back(gtid);
-    n.name.push_back(name);
-    n.event_type.push_back(static_cast<uint8_t>(type));
-    n.cross_thread.push_back((type == 60 || type == 71) && end_tid != -1 &&
-                             end_tid != gtid);
-    n.open.push_back(open);
-    raw_domain.push_back(sqlite3_column_int64(p, 8));
+    n.scope.push_back(scope);
   }
-  n.domain.resize(n.size());
   uint32_t empty = str.Local("");
-  for (size_t i = 0; i < n.size(); ++i) {
-    auto it = domains.find({core::ProcessKey(n.global_tid[i]), raw_domain[i]});
-    n.domain[i] = it != domains.end() ? it->second : empty;
+  for (auto& L : n.labels) {
+    auto it = domains.find({L.process_key, L.raw_domain});
+    L.domain = it != domains.end() ? it->second : empty;
   }
 }
 
@@ -420,8 +485,6 @@ sqlite3* Session::OpenPrivate() {
     sqlite3_close(conn);
     return nullptr;
   }
-  sqlite3_exec(conn, "PRAGMA cache_size = -65536",
-               nullptr, nullptr, nullptr);
   // The private connection must see the same schema (same file).
   try {
     Stmt a(conn, "SELECT count(*) FROM main.sqlite_master");
@@ -435,57 +498,64 @@ sqlite3* Session::OpenPrivate() {
 
 void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
                            bool want_nvtx) {
-  want_kernels = want_kernels && !kernels_;
+  // Runtime launch rows are matched against the kernels while reading, so
+  // the runtime table needs the kernels first (same thread, in order).
   want_runtime = want_runtime && !runtime_;
+  want_kernels = (want_kernels || want_runtime) && !kernels_;
   want_nvtx = want_nvtx && !nvtx_;
   if (!want_kernels && !want_runtime && !want_nvtx) return;
   const Schema& s = schema();
   LoadStrings();
   struct Job {
-    bool on = false;
     LoaderStrings str;
     std::exception_ptr error;
-    sqlite3* conn = nullptr;
   };
-  Job jobs[3];
+  Job kjob, rjob, njob;
+  for (Job* j : {&kjob, &rjob, &njob}) j->str.shared = &string_ids_;
   auto k = std::make_unique<core::Kernels>();
   auto r = std::make_unique<core::RuntimeCalls>();
   auto n = std::make_unique<core::NvtxRanges>();
-  jobs[0].on = want_kernels;
-  jobs[1].on = want_runtime;
-  jobs[2].on = want_nvtx;
-  for (Job& j : jobs) j.str.shared = &string_ids_;
-  auto run = [&](int i, sqlite3* conn) {
+  std::vector<int32_t> launch;
+  // Task A: kernels and/or runtime; task B: NVTX. Each on its own private
+  // connection and thread when possible.
+  auto task_a = [&](sqlite3* conn) {
     try {
-      if (i == 0) LoadKernels(conn, s, jobs[0].str, *k);
-      if (i == 1) LoadRuntime(conn, s, jobs[1].str, *r);
-      if (i == 2) LoadNvtx(conn, s, jobs[2].str, *n);
+      if (want_kernels) LoadKernels(conn, s, kjob.str, *k);
+      if (want_runtime)
+        LoadRuntime(conn, s, rjob.str, want_kernels ? *k : *kernels_, *r,
+                    launch);
     } catch (...) {
-      jobs[i].error = std::current_exception();
+      kjob.error = std::current_exception();
     }
   };
-  int count = int(want_kernels) + int(want_runtime) + int(want_nvtx);
+  auto task_b = [&](sqlite3* conn) {
+    try {
+      LoadNvtx(conn, s, njob.str, *n);
+    } catch (...) {
+      njob.error = std::current_exception();
+    }
+  };
   std::vector<std::thread> threads;
-  if (count > 0) {
-    for (int i = 0; i < 3; ++i) {
-      if (!jobs[i].on) continue;
-      jobs[i].conn = OpenPrivate();
-      if (!jobs[i].conn) continue;
+  std::vector<sqlite3*> conns;
+  auto launch_task = [&](auto& task) {
+    sqlite3* conn = OpenPrivate();
+    if (conn) {
       try {
-        threads.emplace_back(run, i, jobs[i].conn);
-      } catch (...) {  // no threads available: run it inline below
-        sqlite3_close(jobs[i].conn);
-        jobs[i].conn = nullptr;
+        threads.emplace_back([&task, conn] { task(conn); });
+        conns.push_back(conn);
+        return;
+      } catch (...) {  // no threads available: run it inline
+        sqlite3_close(conn);
       }
     }
-  }
-  // Jobs without a private connection run here, on the user's connection.
-  for (int i = 0; i < 3; ++i)
-    if (jobs[i].on && !jobs[i].conn) run(i, db_);
+    task(db_);  // on the user's connection
+  };
+  if (want_kernels || want_runtime) launch_task(task_a);
+  if (want_nvtx) launch_task(task_b);
   for (std::thread& t : threads) t.join();
-  for (Job& j : jobs) sqlite3_close(j.conn);
-  for (Job& j : jobs)
-    if (j.error) std::rethrow_exception(j.error);
+  for (sqlite3* c : conns) sqlite3_close(c);
+  if (kjob.error) std::rethrow_exception(kjob.error);
+  if (njob.error) std::rethrow_exception(njob.error);
   // Merge loader-local strings into the session's table.
   auto merge = [&](Job& j) {
     std::vector<uint32_t> map(j.str.local.size());
@@ -493,21 +563,28 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
       map[i] = strings_.Intern(j.str.local.Get(static_cast<uint32_t>(i)));
     return map;
   };
+  auto remap_one = [](uint32_t& id, const std::vector<uint32_t>& map) {
+    if (id & kLocal) id = map[id & ~kLocal];
+  };
   if (want_kernels) {
-    auto map = merge(jobs[0]);
+    auto map = merge(kjob);
     Remap(k->name, map);
     Remap(k->short_name, map);
     kernels_ = std::move(k);
   }
   if (want_runtime) {
-    auto map = merge(jobs[1]);
+    auto map = merge(rjob);
     Remap(r->name, map);
+    for (auto& g : r->groups) remap_one(g.name, map);
     runtime_ = std::move(r);
+    kernel_launch_ = std::make_unique<std::vector<int32_t>>(std::move(launch));
   }
   if (want_nvtx) {
-    auto map = merge(jobs[2]);
-    Remap(n->name, map);
-    Remap(n->domain, map);
+    auto map = merge(njob);
+    for (auto& L : n->labels) {
+      remap_one(L.name, map);
+      remap_one(L.domain, map);
+    }
     nvtx_ = std::move(n);
   }
 }
@@ -662,26 +739,18 @@ const std::vector<DeviceBusy>& Session::devices() {
 
 const std::vector<ApiGroup>& Session::api_groups() {
   if (api_groups_) return *api_groups_;
-  const core::RuntimeCalls& r = runtime();
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
-  std::vector<uint32_t> group(r.size());
-  std::vector<int64_t> dur(r.size());
+  core::RuntimeCalls& r = const_cast<core::RuntimeCalls&>(runtime());
   auto out = std::make_unique<std::vector<ApiGroup>>();
-  for (size_t i = 0; i < r.size(); ++i) {
-    int64_t pid = core::PidOf(r.global_tid[i]);
-    auto [it, added] = ids.try_emplace({pid, r.name[i]},
-                                       static_cast<uint32_t>(out->size()));
-    if (added) {
-      const std::string& nm = strings_.Get(r.name[i]);
-      uint32_t base = strings_.Intern(core::ApiBaseName(nm));
-      out->push_back({pid, r.name[i], base,
-                      core::ApiKindName(core::ClassifyApi(nm)), {}});
-    }
-    group[i] = it->second;
-    dur[i] = r.end[i] - r.start[i];
+  out->reserve(r.groups.size());
+  for (auto& g : r.groups) {
+    const std::string& nm = strings_.Get(g.name);
+    uint32_t base = strings_.Intern(core::ApiBaseName(nm));
+    // ComputeStats sorts a copy; sort in place instead to save memory.
+    std::sort(g.durations.begin(), g.durations.end());
+    out->push_back({g.pid, g.name, base,
+                    core::ApiKindName(core::ClassifyApi(nm)),
+                    core::ComputeStatsSorted(g.durations)});
   }
-  auto stats = core::ComputeGroupStats(group, out->size(), dur);
-  for (size_t g = 0; g < out->size(); ++g) (*out)[g].stats = stats[g];
   api_groups_ = std::move(out);
   return *api_groups_;
 }
@@ -689,28 +758,31 @@ const std::vector<ApiGroup>& Session::api_groups() {
 const std::vector<NvtxGroup>& Session::nvtx_groups() {
   if (nvtx_groups_) return *nvtx_groups_;
   const core::NvtxRanges& n = nvtx();
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
+  // Labels -> groups of (pid, domain name, name, style).
+  std::map<std::tuple<int64_t, uint32_t, uint32_t, bool>, uint32_t> ids;
+  std::vector<uint32_t> group_of_label(n.labels.size());
   auto out = std::make_unique<std::vector<NvtxGroup>>();
-  for (size_t i = 0; i < n.size(); ++i) {
-    int64_t pid = core::PidOf(n.global_tid[i]);
-    bool pushpop = n.event_type[i] == 59 || n.event_type[i] == 70;
-    std::pair<int64_t, int64_t> key{
-        (static_cast<int64_t>(n.domain[i]) << 32) | n.name[i],
-        (pid << 1) | (pushpop ? 1 : 0)};
-    auto [it, added] =
-        ids.try_emplace(key, static_cast<uint32_t>(out->size()));
+  for (size_t l = 0; l < n.labels.size(); ++l) {
+    const auto& L = n.labels[l];
+    int64_t pid = core::PidOf(L.process_key);
+    bool pushpop = L.event_type == 59 || L.event_type == 70;
+    auto [it, added] = ids.try_emplace({pid, L.domain, L.name, pushpop},
+                                       static_cast<uint32_t>(out->size()));
     if (added) {
       NvtxGroup g;
       g.pid = pid;
-      g.domain = n.domain[i];
-      g.name = n.name[i];
+      g.domain = L.domain;
+      g.name = L.name;
       g.style = pushpop ? "push_pop" : "start_end";
       g.min = INT64_MAX;
       g.max = INT64_MIN;
       out->push_back(g);
     }
-    NvtxGroup& g = (*out)[it->second];
-    if (n.open[i]) {
+    group_of_label[l] = it->second;
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    NvtxGroup& g = (*out)[group_of_label[n.label[i]]];
+    if (n.Open(i)) {
       ++g.open_count;
       continue;
     }
@@ -751,36 +823,7 @@ const std::vector<PidRow>& Session::pids() {
 }
 
 const std::vector<int32_t>& Session::kernel_launch() {
-  if (kernel_launch_) return *kernel_launch_;
-  EnsureLoaded(true, true, false);
-  const core::Kernels& k = kernels();
-  auto out = std::make_unique<std::vector<int32_t>>(k.size(), -1);
-  // Index the kernels' (process, correlationId) keys, then stream the runtime
-  // rows through it: memory is O(kernel keys), not O(runtime rows).
-  std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> want;
-  want.reserve(k.size() / 2 + 16);
-  for (size_t i = 0; i < k.size(); ++i) {
-    if (k.correlation_id[i] < 0) continue;
-    want.emplace(std::make_pair(core::ProcessKey(k.global_pid[i]),
-                                k.correlation_id[i]),
-                 -1);
-  }
-  if (!want.empty()) {
-    const core::RuntimeCalls& r = runtime();
-    for (size_t j = 0; j < r.size(); ++j) {
-      auto it = want.find({core::ProcessKey(r.global_tid[j]),
-                           r.correlation_id[j]});
-      if (it != want.end() && it->second < 0)
-        it->second = static_cast<int32_t>(j);
-    }
-    for (size_t i = 0; i < k.size(); ++i) {
-      if (k.correlation_id[i] < 0) continue;
-      auto it = want.find({core::ProcessKey(k.global_pid[i]),
-                           k.correlation_id[i]});
-      (*out)[i] = it->second;
-    }
-  }
-  kernel_launch_ = std::move(out);
+  if (!kernel_launch_) EnsureLoaded(true, true, false);  // LoadRuntime fills it
   return *kernel_launch_;
 }
 
@@ -804,19 +847,12 @@ const Session::Attribution& Session::attribution() {
     a->kernel_slot[i] = slot;
   }
   std::vector<int32_t>().swap(slot_of);
-  // Buckets: one per thread holding thread-scoped ranges, one per process
-  // holding process-scoped ones (start/end ranges ended on another thread).
+  // Buckets are the ranges' scopes: one per thread with thread-scoped
+  // ranges, one per process with process-scoped ones.
   std::unordered_map<int64_t, uint32_t> thread_bucket, process_bucket;
-  uint32_t nbuckets = 0;
-  std::vector<uint32_t> range_bucket(n.size());
-  for (size_t i = 0; i < n.size(); ++i) {
-    auto& m = n.cross_thread[i] ? process_bucket : thread_bucket;
-    int64_t key = n.cross_thread[i] ? core::ProcessKey(n.global_tid[i])
-                                    : n.global_tid[i];
-    auto it = m.try_emplace(key, nbuckets);
-    if (it.second) ++nbuckets;
-    range_bucket[i] = it.first->second;
-  }
+  for (uint32_t b = 0; b < n.scopes.size(); ++b)
+    (n.scopes[b].process ? process_bucket : thread_bucket)[n.scopes[b].key] = b;
+  uint32_t nbuckets = static_cast<uint32_t>(n.scopes.size());
   size_t nl = a->launch_runtime_row.size();
   std::vector<int64_t> ls(nl), le(nl);
   std::vector<uint32_t> lt(nl), lp(nl);
@@ -830,7 +866,7 @@ const Session::Attribution& Session::attribution() {
     lp[j] = p == process_bucket.end() ? core::kNoBucket : p->second;
   }
   a->enclosure = core::FindEnclosing(
-      {n.start.data(), n.end.data(), range_bucket.data(), n.size()},
+      {n.start.data(), n.end.data(), n.scope.data(), n.size()},
       {ls.data(), le.data(), lt.data(), lp.data(), nl}, nbuckets);
 
   // Aggregate per (pid, domain, name) and globally (pid -1).
@@ -870,7 +906,7 @@ const Session::Attribution& Session::attribution() {
     const uint32_t* idx =
         a->enclosure.range_index.data() + a->enclosure.offsets[slot];
     for (size_t j = 0; j < cnt; ++j) {
-      std::pair<uint32_t, uint32_t> dn{n.domain[idx[j]], n.name[idx[j]]};
+      std::pair<uint32_t, uint32_t> dn{n.Domain(idx[j]), n.Name(idx[j])};
       if (std::find(seen.begin(), seen.end(), dn) != seen.end()) continue;
       seen.push_back(dn);
       for (int64_t p : {int64_t{-1}, pid}) {
@@ -881,7 +917,7 @@ const Session::Attribution& Session::attribution() {
     }
     uint32_t inner = idx[cnt - 1];
     for (int64_t p : {int64_t{-1}, pid}) {
-      AttributionRow& ar = row_for(p, n.domain[inner], n.name[inner]);
+      AttributionRow& ar = row_for(p, n.Domain(inner), n.Name(inner));
       ++ar.innermost_count;
       ar.innermost_ns = SatAdd(ar.innermost_ns, d);
     }

@@ -52,6 +52,10 @@ std::vector<DurationStats> ComputeGroupStats(
   return out;
 }
 
+DurationStats ComputeStatsSorted(const std::vector<int64_t>& sorted) {
+  return FromSorted(sorted.data(), sorted.size());
+}
+
 DurationStats ComputeStats(std::vector<int64_t> durations) {
   std::sort(durations.begin(), durations.end());
   return FromSorted(durations.data(), durations.size());

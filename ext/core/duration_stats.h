@@ -24,4 +24,7 @@ std::vector<DurationStats> ComputeGroupStats(
 
 DurationStats ComputeStats(std::vector<int64_t> durations);
 
+// Same, for values already sorted ascending (no copy).
+DurationStats ComputeStatsSorted(const std::vector<int64_t>& sorted);
+
 }  // namespace nsysexplain::core

@@ -43,50 +43,56 @@ Enclosure FindEnclosing(const RangeColumns& r, const LaunchColumns& l,
   BucketSort(l.thread_bucket, l.size, num_buckets, toff, titems);
   BucketSort(l.process_bucket, l.size, num_buckets, poff, pitems);
 
-  // Emitted (launch, range) pairs.
-  std::vector<std::pair<uint32_t, uint32_t>> pairs;
-  std::vector<uint32_t> active;
-  std::vector<uint32_t> launches;
-  for (uint32_t b = 0; b < num_buckets; ++b) {
-    uint64_t rb = roff[b], re = roff[b + 1];
-    if (rb == re) continue;
-    launches.clear();
-    launches.insert(launches.end(), titems.begin() + toff[b],
-                    titems.begin() + toff[b + 1]);
-    launches.insert(launches.end(), pitems.begin() + poff[b],
-                    pitems.begin() + poff[b + 1]);
-    if (launches.empty()) continue;
-    SortByStart(ritems.data() + rb, ritems.data() + re, r.start);
-    SortByStart(launches.data(), launches.data() + launches.size(), l.start);
-    active.clear();
-    uint64_t next = rb;
-    for (uint32_t li : launches) {
-      int64_t ls = l.start[li], le = l.end[li];
-      while (next < re && r.start[ritems[next]] <= ls) {
-        uint32_t ri = ritems[next++];
-        if (r.end[ri] >= r.start[ri]) active.push_back(ri);
-      }
-      // Drop ranges that ended before this launch started: launches come in
-      // start order, so they cannot enclose a later launch either.
-      size_t keep = 0;
-      for (uint32_t ri : active)
-        if (r.end[ri] >= ls) active[keep++] = ri;
-      active.resize(keep);
-      for (uint32_t ri : active)
-        if (r.end[ri] >= le) pairs.emplace_back(li, ri);
-    }
-  }
-  // CSR by launch, then depth order inside each list.
+  // The sweep runs twice: first counting each launch's enclosing ranges
+  // (offsets), then writing them straight into place. That costs a second
+  // sweep but no (launch, range) pair list, which at 15M ranges would be the
+  // largest allocation of the whole join.
   Enclosure out;
   out.offsets.assign(l.size + 1, 0);
-  for (const auto& p : pairs) ++out.offsets[p.first + 1];
-  for (size_t i = 0; i < l.size; ++i) out.offsets[i + 1] += out.offsets[i];
-  out.range_index.resize(pairs.size());
-  {
-    std::vector<uint64_t> fill(out.offsets.begin(), out.offsets.end() - 1);
-    for (const auto& p : pairs) out.range_index[fill[p.first]++] = p.second;
+  std::vector<uint64_t> fill;
+  std::vector<uint32_t> active;
+  std::vector<uint32_t> launches;
+  for (int pass = 0; pass < 2; ++pass) {
+    bool write = pass == 1;
+    if (write) {
+      for (size_t i = 0; i < l.size; ++i) out.offsets[i + 1] += out.offsets[i];
+      out.range_index.resize(out.offsets[l.size]);
+      fill.assign(out.offsets.begin(), out.offsets.end() - 1);
+    }
+    for (uint32_t b = 0; b < num_buckets; ++b) {
+      uint64_t rb = roff[b], re = roff[b + 1];
+      if (rb == re) continue;
+      launches.clear();
+      launches.insert(launches.end(), titems.begin() + toff[b],
+                      titems.begin() + toff[b + 1]);
+      launches.insert(launches.end(), pitems.begin() + poff[b],
+                      pitems.begin() + poff[b + 1]);
+      if (launches.empty()) continue;
+      if (!write) SortByStart(ritems.data() + rb, ritems.data() + re, r.start);
+      SortByStart(launches.data(), launches.data() + launches.size(),
+                  l.start);
+      active.clear();
+      uint64_t next = rb;
+      for (uint32_t li : launches) {
+        int64_t ls = l.start[li], le = l.end[li];
+        while (next < re && r.start[ritems[next]] <= ls) {
+          uint32_t ri = ritems[next++];
+          if (r.end[ri] >= r.start[ri]) active.push_back(ri);
+        }
+        // Drop ranges that ended before this launch started: launches come
+        // in start order, so they cannot enclose a later launch either.
+        size_t keep = 0;
+        for (uint32_t ri : active)
+          if (r.end[ri] >= ls) active[keep++] = ri;
+        active.resize(keep);
+        for (uint32_t ri : active) {
+          if (r.end[ri] < le) continue;
+          if (write) out.range_index[fill[li]++] = ri;
+          else ++out.offsets[li + 1];
+        }
+      }
+    }
   }
-  std::vector<std::pair<uint32_t, uint32_t>>().swap(pairs);
   auto depth_less = [&r](uint32_t a, uint32_t b) {
     if (r.start[a] != r.start[b]) return r.start[a] < r.start[b];
     if (r.end[a] != r.end[b]) return r.end[a] > r.end[b];

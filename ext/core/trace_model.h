@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -47,25 +48,70 @@ struct Kernels {
   size_t size() const { return start.size(); }
 };
 
+// CUDA runtime/driver API calls (eventClass 0/1). To stay compact only the
+// *launch rows* (calls that launched at least one kernel, found through the
+// PID-safe (process, correlationId) key) are kept as rows; every call's
+// duration is kept in its (pid, name) group for the API statistics.
 struct RuntimeCalls {
+  // Launch rows.
   std::vector<int64_t> rowid, start, end, global_tid, correlation_id;
   std::vector<uint32_t> name;
+  // Every valid call, grouped.
+  struct Group {
+    int64_t pid;
+    uint32_t name;
+    std::vector<int64_t> durations;
+  };
+  std::vector<Group> groups;
+  int64_t total_rows = 0;              // valid eventClass 0/1 calls
   int64_t skipped_backtrace_rows = 0;  // eventClass 67 and others
   int64_t invalid_rows = 0;
   int64_t unresolved_names = 0;
-  size_t size() const { return start.size(); }
+  size_t size() const { return start.size(); }  // launch rows
 };
 
-// NVTX range rows (eventType 59, 60, 70, 71) only.
+// NVTX range rows (eventType 59, 60, 70, 71) only, 28 bytes a row: what is
+// per-row (rowid, times, scope) is in columns; what repeats (process, domain,
+// name, type) is in a small label table.
 struct NvtxRanges {
-  std::vector<int64_t> rowid, start, end, global_tid;  // end: kOpenEnd if NULL
-  std::vector<uint32_t> name, domain;
-  std::vector<uint8_t> event_type;
-  std::vector<uint8_t> cross_thread;  // start/end range ended on another thread
-  std::vector<uint8_t> open;          // end was NULL
-  int64_t invalid_rows = 0;           // end < start or NULL start
-  int64_t non_range_rows = 0;         // marks, domain/thread naming, ...
+  static constexpr uint32_t kNoRowid = 0xFFFFFFFFu;
+  struct Label {
+    int64_t process_key;
+    int64_t raw_domain;  // domainId as exported
+    uint32_t name;       // StringTable id
+    uint32_t domain;     // StringTable id of the domain name ("" = default)
+    uint8_t event_type;  // 59, 60, 70, 71
+  };
+  std::vector<uint32_t> rowid;  // kNoRowid when unknown or >= 2^32 - 1
+  std::vector<int64_t> start, end;  // end: kOpenEnd if NULL
+  // Where a range applies (docs/SEMANTICS.md): its thread, or its process
+  // for start/end ranges that ended on another thread. scope[i] indexes
+  // `scopes`; scope ids double as the buckets of the attribution sweep.
+  struct Scope {
+    int64_t key;   // globalTid, or process key when `process`
+    bool process;
+  };
+  std::vector<uint32_t> scope;
+  std::vector<uint32_t> label;  // index into labels
+  std::vector<Scope> scopes;
+  std::vector<Label> labels;
+  int64_t invalid_rows = 0;    // end < start, NULL or non-numeric start
+  int64_t non_range_rows = 0;  // marks, domain/thread naming, ...
   size_t size() const { return start.size(); }
+  bool Open(size_t i) const;
+  bool CrossThread(size_t i) const { return scopes[scope[i]].process; }
+  int64_t ProcessKeyOf(size_t i) const {
+    return labels[label[i]].process_key;
+  }
+  uint32_t Name(size_t i) const { return labels[label[i]].name; }
+  uint32_t Domain(size_t i) const { return labels[label[i]].domain; }
+  uint8_t Type(size_t i) const { return labels[label[i]].event_type; }
 };
 
+}  // namespace nsysexplain::core
+
+namespace nsysexplain::core {
+inline bool NvtxRanges::Open(size_t i) const {
+  return end[i] == std::numeric_limits<int64_t>::max();
+}
 }  // namespace nsysexplain::core
