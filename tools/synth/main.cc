@@ -1,0 +1,149 @@
+// nsys-explain-synth: writes a synthetic but realistic Nsight Systems SQLite
+// export of vLLM-style LLM serving (tensor-parallel workers, CUDA graphs,
+// NCCL, NVTX) of any size, plus FILE.truth.json with the report's numbers
+// computed by construction (docs/SEMANTICS.md).
+//
+//   nsys-explain-synth --kernels 2000000 --out big.sqlite
+//
+// Same arguments and seed => byte-identical database and truth file.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include "catalog.h"
+#include "metadata.h"
+#include "simulator.h"
+#include "truth.h"
+#include "writer.h"
+
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+void RenameOrThrow(const std::string& from, const std::string& to) {
+  if (std::rename(from.c_str(), to.c_str()) != 0) {
+    throw std::runtime_error(
+        fmt::format("cannot rename {} to {}: {}", from, to,
+                    std::error_code(errno, std::generic_category()).message()));
+  }
+}
+
+int Run(int argc, char** argv) {
+  using namespace nsysexplain::synth;
+  SimOptions opt;
+  std::string out;
+  bool force = false;
+  bool quiet = false;
+  int layers = 0;
+
+  CLI::App app{
+      "nsys-explain-synth: generate a synthetic Nsight Systems SQLite export "
+      "of vLLM-style LLM serving, plus FILE.truth.json (ground truth)."};
+  app.add_option("--out,-o", out,
+                 "Output .sqlite file (FILE.truth.json is "
+                 "written next to it)")
+      ->required();
+  app.add_option("--kernels,-n", opt.kernels, "Number of kernel rows")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  app.add_option("--runtime-per-kernel", opt.runtime_per_kernel,
+                 "CUPTI_ACTIVITY_KIND_RUNTIME rows per kernel")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--nvtx-per-kernel", opt.nvtx_per_kernel,
+                 "NVTX_EVENTS rows per kernel")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--seed", opt.seed, "Random seed")->capture_default_str();
+  app.add_option("--processes,-p", opt.processes,
+                 "Tensor-parallel worker processes (one GPU each)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--layers", layers,
+                 "Transformer layers (0: 4..32 chosen from --kernels)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
+  app.add_flag("--force,-f", force, "Overwrite an existing output");
+  app.add_flag("--quiet,-q", quiet, "No summary on stderr");
+  CLI11_PARSE(app, argc, argv);
+
+  opt.layers = layers > 0 ? layers : AutoLayers(opt.kernels, opt.processes);
+  const std::string truth_path = out + ".truth.json";
+  if (!force && (Exists(out) || Exists(truth_path))) {
+    fmt::print(stderr,
+               "nsys-explain-synth: {} exists (use --force to overwrite)\n",
+               Exists(out) ? out : truth_path);
+    return 1;
+  }
+  const std::string tmp = out + ".tmp";
+  const std::string truth_tmp = truth_path + ".tmp";
+  std::remove(tmp.c_str());
+  std::remove(truth_tmp.c_str());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  Writer::ConfigureLibrary();
+  Catalog catalog(opt.layers);
+  InternMetadataStrings(catalog, opt.processes);
+  Truth truth(catalog, opt.processes);
+  nlohmann::ordered_json meta;
+  {
+    Writer writer(tmp);
+    writer.CreateSchema();
+    writer.WriteStrings(catalog);
+    Simulator sim(opt, catalog, writer, truth);
+    sim.Run();
+    WriteMetadata(writer, catalog, opt, sim);
+    writer.Finish();
+  }
+  meta["name"] = "nsys-explain-synth";
+  meta["version"] = kGeneratorVersion;
+  meta["seed"] = opt.seed;
+  meta["processes"] = opt.processes;
+  meta["layers"] = opt.layers;
+  meta["kernels_requested"] = opt.kernels;
+  meta["runtime_per_kernel"] = opt.runtime_per_kernel;
+  meta["nvtx_per_kernel"] = opt.nvtx_per_kernel;
+  {
+    std::ofstream f(truth_tmp, std::ios::binary | std::ios::trunc);
+    f << truth.ToJson(meta).dump(2) << '\n';
+    f.close();
+    if (!f) throw std::runtime_error("cannot write " + truth_tmp);
+  }
+  RenameOrThrow(tmp, out);
+  RenameOrThrow(truth_tmp, truth_path);
+
+  if (!quiet) {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
+    const RowCounts& r = truth.rows();
+    fmt::print(stderr,
+               "nsys-explain-synth: wrote {} in {:.1f} s: {} kernels, {} "
+               "runtime ({} backtrace), {} nvtx, {} memcpy, {} memset, {} "
+               "sync rows\n",
+               out, secs, r.kernel, r.runtime, r.runtime_backtrace, r.nvtx,
+               r.memcpy, r.memset, r.sync);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "nsys-explain-synth: error: {}\n", e.what());
+    return 1;
+  }
+}
