@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <functional>
 #include <thread>
 #include <cctype>
 #include <map>
@@ -147,6 +148,24 @@ struct LoaderStrings {
         return ResolveId(sqlite3_column_int64(st, col), unresolved_count);
     }
   }
+  uint32_t Resolve(sqlite3_value* v, int64_t* unresolved_count) {
+    switch (sqlite3_value_type(v)) {
+      case SQLITE_NULL:
+        return Local("<unnamed>");
+      case SQLITE_TEXT: {
+        const unsigned char* t = sqlite3_value_text(v);
+        int n = sqlite3_value_bytes(v);
+        return Local(std::string_view(reinterpret_cast<const char*>(t), n));
+      }
+      default:
+        return ResolveId(sqlite3_value_int64(v), unresolved_count);
+    }
+  }
+  bool Resolvable(sqlite3_value* v) const {
+    int t = sqlite3_value_type(v);
+    return t == SQLITE_TEXT ||
+           (t != SQLITE_NULL && shared->count(sqlite3_value_int64(v)));
+  }
   // True if the column is text or an id present in StringIds.
   bool Resolvable(sqlite3_stmt* st, int col) const {
     int t = sqlite3_column_type(st, col);
@@ -165,6 +184,79 @@ struct LoaderStrings {
   }
 };
 
+// One row of a table scan, as values.
+struct Row {
+  sqlite3_value** v;
+  int Type(int i) const { return sqlite3_value_type(v[i]); }
+  int64_t Int(int i) const { return sqlite3_value_int64(v[i]); }
+  std::string_view Text(int i) const {
+    const unsigned char* t = sqlite3_value_text(v[i]);
+    int n = sqlite3_value_bytes(v[i]);
+    return t ? std::string_view(reinterpret_cast<const char*>(t), n)
+             : std::string_view();
+  }
+};
+
+using RowFn = std::function<void(const Row&)>;
+
+struct SinkState {
+  RowFn* fn;
+  std::exception_ptr error;
+};
+
+void SinkStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* st = static_cast<SinkState*>(sqlite3_user_data(ctx));
+  if (st->error) return;
+  try {
+    (*st->fn)(Row{argv});
+  } catch (...) {
+    st->error = std::current_exception();
+    sqlite3_result_error(ctx, "nsysexplain: loader failed", -1);
+  }
+}
+void SinkFinal(sqlite3_context*) {}
+
+// Streams `SELECT <cols> FROM <from>` through `fn`, one call per row.
+// On a private connection the rows go through an aggregate function
+// (_nsys_sink): SQLite's VM loops internally and hands each row over as
+// values, which costs far less than one sqlite3_step plus one
+// sqlite3_column_* call per column. On the user's connection (no private
+// one) a plain statement is stepped instead, to register nothing there.
+void Scan(sqlite3* db, bool is_private, const std::string& sql, RowFn fn) {
+  // sql is "SELECT <cols> FROM main.<table>".
+  size_t at = sql.rfind(" FROM main.");
+  if (sql.compare(0, 7, "SELECT ") != 0 || at == std::string::npos)
+    throw Error("internal: bad scan query");
+  std::string cols = sql.substr(7, at - 7), from = sql.substr(at + 6);
+  if (is_private) {
+    SinkState state{&fn, nullptr};
+    int rc = sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8,
+                                        &state, nullptr, SinkStep, SinkFinal,
+                                        nullptr);
+    if (rc != SQLITE_OK) throw Error(sqlite3_errmsg(db));
+    std::string err;
+    try {
+      Stmt st(db, "SELECT _nsys_sink(" + cols + ") FROM " + from);
+      while (st.Step()) {
+      }
+    } catch (const Error& e) {
+      err = e.what();
+    }
+    sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8, nullptr,
+                               nullptr, nullptr, nullptr, nullptr);
+    if (state.error) std::rethrow_exception(state.error);
+    if (!err.empty()) throw Error(err);
+    return;
+  }
+  Stmt st(db, "SELECT " + cols + " FROM " + from);
+  int n = sqlite3_column_count(st.get());
+  std::vector<sqlite3_value*> vals(static_cast<size_t>(n));
+  while (st.Step()) {
+    for (int i = 0; i < n; ++i) vals[i] = sqlite3_column_value(st.get(), i);
+    fn(Row{vals.data()});
+  }
+}
+
 // Upper bound of a table's row count from max(rowid) (O(log n)); a hint for
 // reserve() only, capped so a bogus rowid cannot allocate gigabytes.
 size_t RowHint(sqlite3* db, const std::string& table) {
@@ -179,7 +271,7 @@ size_t RowHint(sqlite3* db, const std::string& table) {
   return 0;
 }
 
-void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
+void LoadKernels(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
                  core::Kernels& k) {
   if (s.kernel_table.empty()) return;
   const std::string& t = s.kernel_table;
@@ -193,8 +285,6 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
       ", " + ColOrNull(s, t, "globalPid") + ", " + ColOrNull(s, t, name_col) +
       ", " + ColOrNull(s, t, "shortName") + ", " +
       ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
-  Stmt st(db, sql);
-  sqlite3_stmt* p = st.get();
   size_t hint = RowHint(db, t);
   for (auto* v : {&k.rowid, &k.start, &k.end, &k.global_pid,
                   &k.correlation_id})
@@ -204,50 +294,50 @@ void LoadKernels(sqlite3* db, const Schema& s, LoaderStrings& str,
   k.name.reserve(hint);
   k.short_name.reserve(hint);
   k.graph_node.reserve(hint);
-  while (st.Step()) {
+  Scan(db, is_private, sql, [&](const Row& row) {
     // Invalid: NULL or non-numeric times, end < start, or a duration that
     // does not fit in int64.
     int64_t b, e;
-    if (!ReadTimestamp(p, 1, &b) || !ReadTimestamp(p, 2, &e) || e < b ||
+    if (!ReadTimestamp(row.v[1], &b) || !ReadTimestamp(row.v[2], &e) || e < b ||
         !core::DurationFits(b, e)) {
       ++k.invalid_rows;
-      continue;
+      return;
     }
-    k.rowid.push_back(sqlite3_column_int64(p, 0));
+    k.rowid.push_back(row.Int(0));
     k.start.push_back(b);
     k.end.push_back(e);
-    k.device_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 3)));
-    k.stream_id.push_back(static_cast<int32_t>(sqlite3_column_int64(p, 4)));
-    if (sqlite3_column_type(p, 5) == SQLITE_NULL) {
+    k.device_id.push_back(static_cast<int32_t>(row.Int(3)));
+    k.stream_id.push_back(static_cast<int32_t>(row.Int(4)));
+    if (row.Type(5) == SQLITE_NULL) {
       ++k.null_correlation;
       k.correlation_id.push_back(-1);
     } else {
-      k.correlation_id.push_back(sqlite3_column_int64(p, 5));
+      k.correlation_id.push_back(row.Int(5));
     }
-    k.global_pid.push_back(sqlite3_column_int64(p, 6));
+    k.global_pid.push_back(row.Int(6));
     // kernel_name = StringIds[demangledName], else StringIds[shortName],
     // else "<unresolved name id N>" (docs/SEMANTICS.md).
     // When neither resolves, the demangledName id is reported (the shortName
     // id if demangledName is NULL).
     int name_idx = 7;
-    if (!str.Resolvable(p, 7) &&
-        (str.Resolvable(p, 8) || (sqlite3_column_type(p, 7) == SQLITE_NULL &&
-                                  sqlite3_column_type(p, 8) != SQLITE_NULL)))
+    if (!str.Resolvable(row.v[7]) &&
+        (str.Resolvable(row.v[8]) || (row.Type(7) == SQLITE_NULL &&
+                                  row.Type(8) != SQLITE_NULL)))
       name_idx = 8;
-    uint32_t name = str.Resolve(p, name_idx, &k.unresolved_names);
-    uint32_t shortn = sqlite3_column_type(p, 8) == SQLITE_NULL
+    uint32_t name = str.Resolve(row.v[name_idx], &k.unresolved_names);
+    uint32_t shortn = row.Type(8) == SQLITE_NULL
                           ? name
-                          : str.Resolve(p, 8, nullptr);
+                          : str.Resolve(row.v[8], nullptr);
     k.name.push_back(name);
     k.short_name.push_back(shortn);
-    k.graph_node.push_back(sqlite3_column_type(p, 9) != SQLITE_NULL);
-  }
+    k.graph_node.push_back(row.Type(9) != SQLITE_NULL);
+  });
 }
 
 // Reads every runtime/driver call once: durations go to their (pid, name)
 // group; calls whose (process, correlationId) launched a kernel become launch
 // rows, and `kernel_launch` maps each kernel to its launch row (or -1).
-void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
+void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
                  const core::Kernels& k, core::RuntimeCalls& r,
                  std::vector<int32_t>& kernel_launch) {
   kernel_launch.assign(k.size(), -1);
@@ -274,41 +364,39 @@ void LoadRuntime(sqlite3* db, const Schema& s, LoaderStrings& str,
                                        : std::string("-1")) +
       ", " + ColOrNull(s, t, "nameId") + ", " + cls + " FROM main." +
       QuoteIdent(t);
-  Stmt st(db, sql);
-  sqlite3_stmt* p = st.get();
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
-  while (st.Step()) {
-    int64_t c = sqlite3_column_int64(p, 6);
+  Scan(db, is_private, sql, [&](const Row& row) {
+    int64_t c = row.Int(6);
     if (c != 0 && c != 1) {
       ++r.skipped_backtrace_rows;
-      continue;
+      return;
     }
     int64_t b, e;
-    if (!ReadTimestamp(p, 1, &b) || !ReadTimestamp(p, 2, &e) || e < b ||
+    if (!ReadTimestamp(row.v[1], &b) || !ReadTimestamp(row.v[2], &e) || e < b ||
         !core::DurationFits(b, e)) {
       ++r.invalid_rows;
-      continue;
+      return;
     }
     ++r.total_rows;
-    int64_t gtid = sqlite3_column_int64(p, 3);
-    uint32_t name = str.Resolve(p, 5, &r.unresolved_names);
+    int64_t gtid = row.Int(3);
+    uint32_t name = str.Resolve(row.v[5], &r.unresolved_names);
     int64_t pid = core::PidOf(gtid);
     auto g = groups.try_emplace({pid, name},
                                 static_cast<uint32_t>(r.groups.size()));
     if (g.second) r.groups.push_back({pid, name, {}});
     r.groups[g.first->second].durations.push_back(e - b);
-    if (want.empty()) continue;
-    int64_t corr = sqlite3_column_int64(p, 4);
+    if (want.empty()) return;
+    int64_t corr = row.Int(4);
     auto it = want.find({core::ProcessKey(gtid), corr});
-    if (it == want.end() || it->second >= 0) continue;
+    if (it == want.end() || it->second >= 0) return;
     it->second = static_cast<int32_t>(r.size());
-    r.rowid.push_back(sqlite3_column_int64(p, 0));
+    r.rowid.push_back(row.Int(0));
     r.start.push_back(b);
     r.end.push_back(e);
     r.global_tid.push_back(gtid);
     r.correlation_id.push_back(corr);
     r.name.push_back(name);
-  }
+  });
   for (size_t i = 0; i < k.size(); ++i) {
     if (k.correlation_id[i] < 0) continue;
     auto it = want.find({core::ProcessKey(k.global_pid[i]),
@@ -347,7 +435,7 @@ uint32_t LabelOf(
   return static_cast<uint32_t>(n.labels.size() - 1);
 }
 
-void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
+void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
               core::NvtxRanges& n) {
   const std::string t = "NVTX_EVENTS";
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "eventType"))
@@ -370,8 +458,6 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
       (s.HasColumn(t, "end") ? std::string("\"end\" IS NULL")
                              : std::string("1")) +
       " FROM main." + QuoteIdent(t);
-  Stmt st(db, sql);
-  sqlite3_stmt* p = st.get();
   size_t hint = RowHint(db, t);
   n.rowid.reserve(hint);
   n.start.reserve(hint);
@@ -385,44 +471,42 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
   // (process key, domainId) x (name, type) -> label.
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> labels;
   uint32_t unnamed = str.Local("<unnamed>");
-  while (st.Step()) {
-    int64_t type = sqlite3_column_int64(p, 3);
+  Scan(db, is_private, sql, [&](const Row& row) {
+    int64_t type = row.Int(3);
     if (type != 59 && type != 60 && type != 70 && type != 71 && type != 75) {
       ++n.non_range_rows;  // marks, thread/category names, ...
-      continue;
+      return;
     }
-    int64_t gtid = sqlite3_column_int64(p, 4);
-    int64_t text_id = sqlite3_column_int64(p, 6);
+    int64_t gtid = row.Int(4);
+    int64_t text_id = row.Int(6);
     // Name = coalesce(StringIds[textId], text) (docs/SEMANTICS.md).
     uint32_t name;
     auto found = text_id != -1 ? str.shared->find(text_id) : str.shared->end();
     if (found != str.shared->end()) {
       name = found->second;
-    } else if (sqlite3_column_type(p, 7) == SQLITE_TEXT) {
-      const unsigned char* tx = sqlite3_column_text(p, 7);
-      int len = sqlite3_column_bytes(p, 7);
-      name = str.Local(std::string_view(reinterpret_cast<const char*>(tx), len));
+    } else if (row.Type(7) == SQLITE_TEXT) {
+      name = str.Local(row.Text(7));
     } else if (text_id != -1) {
       name = str.Local("<unresolved text id " + std::to_string(text_id) + ">");
     } else {
       name = unnamed;
     }
     int64_t pkey = core::ProcessKey(gtid);
-    int64_t raw_domain = sqlite3_column_int64(p, 8);
+    int64_t raw_domain = row.Int(8);
     if (type == 75) {
       domains[{pkey, raw_domain}] = name;
       ++n.non_range_rows;
-      continue;
+      return;
     }
-    bool open = sqlite3_column_int64(p, 9) != 0;
+    bool open = row.Int(9) != 0;
     int64_t b, e = core::kOpenEnd;
-    if (!ReadTimestamp(p, 1, &b) ||
-        (!open && (!ReadTimestamp(p, 2, &e) || e < b ||
+    if (!ReadTimestamp(row.v[1], &b) ||
+        (!open && (!ReadTimestamp(row.v[2], &e) || e < b ||
                    !core::DurationFits(b, e)))) {
       ++n.invalid_rows;
-      continue;
+      return;
     }
-    int64_t end_tid = sqlite3_column_int64(p, 5);
+    int64_t end_tid = row.Int(5);
     bool cross = (type == 60 || type == 71) && end_tid != -1 && end_tid != gtid;
     int64_t scope_key = cross ? pkey : gtid;
     auto sc = scopes.try_emplace({scope_key, cross ? 1 : 0},
@@ -430,14 +514,14 @@ void LoadNvtx(sqlite3* db, const Schema& s, LoaderStrings& str,
     if (sc.second) n.scopes.push_back({scope_key, cross});
     uint32_t scope = sc.first->second;
     n.label.push_back(LabelOf(n, labels, pkey, raw_domain, name, type));
-    int64_t rowid = sqlite3_column_int64(p, 0);
+    int64_t rowid = row.Int(0);
     n.rowid.push_back(rowid >= 0 && rowid < int64_t{core::NvtxRanges::kNoRowid}
                           ? static_cast<uint32_t>(rowid)
                           : core::NvtxRanges::kNoRowid);
     n.start.push_back(b);
     n.end.push_back(open ? core::kOpenEnd : e);
     n.scope.push_back(scope);
-  }
+  });
   uint32_t empty = str.Local("");
   for (auto& L : n.labels) {
     auto it = domains.find({L.process_key, L.raw_domain});
@@ -520,9 +604,9 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
   // connection and thread when possible.
   auto task_a = [&](sqlite3* conn) {
     try {
-      if (want_kernels) LoadKernels(conn, s, kjob.str, *k);
+      if (want_kernels) LoadKernels(conn, conn != db_, s, kjob.str, *k);
       if (want_runtime)
-        LoadRuntime(conn, s, rjob.str, want_kernels ? *k : *kernels_, *r,
+        LoadRuntime(conn, conn != db_, s, rjob.str, want_kernels ? *k : *kernels_, *r,
                     launch);
     } catch (...) {
       kjob.error = std::current_exception();
@@ -530,7 +614,7 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
   };
   auto task_b = [&](sqlite3* conn) {
     try {
-      LoadNvtx(conn, s, njob.str, *n);
+      LoadNvtx(conn, conn != db_, s, njob.str, *n);
     } catch (...) {
       njob.error = std::current_exception();
     }

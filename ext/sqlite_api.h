@@ -83,6 +83,23 @@ inline bool ReadTimestamp(sqlite3_stmt* st, int col, int64_t* out) {
   }
 }
 
+// Same, for a protected or unprotected sqlite3_value.
+inline bool ReadTimestamp(sqlite3_value* v, int64_t* out) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+      *out = sqlite3_value_int64(v);
+      return true;
+    case SQLITE_FLOAT: {
+      double d = sqlite3_value_double(v);
+      if (!(d > -9.2e18 && d < 9.2e18)) return false;  // also rejects NaN
+      *out = static_cast<int64_t>(d);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 // RAII prepared statement.
 class Stmt {
  public:
