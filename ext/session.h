@@ -3,9 +3,11 @@
 // once, on first use. All report views are served from here through the
 // dataset virtual tables (datasets.cc). Nothing is ever written to the trace.
 //
-// The cache is dropped when the database changes under the connection
-// (PRAGMA data_version or this connection's total_changes move) or when the
-// user calls nsys_reset().
+// The cache is dropped when another connection changes the database
+// (PRAGMA data_version moves) or when the user calls nsys_reset(). Writes made
+// through this same connection are not detected (data_version ignores them,
+// and total_changes would also move on every TEMP write such as an
+// llm_phase_map edit): after editing the trace in place, call nsys_reset().
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -142,7 +144,6 @@ class Session {
   sqlite3* db_;
   bool fresh_checked_ = false;
   int64_t data_version_ = -1;
-  int64_t total_changes_ = -1;
   int readers_ = 0;             // open dataset cursors
   bool reset_pending_ = false;  // Reset() asked while readers_ > 0
 
