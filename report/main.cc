@@ -1,0 +1,181 @@
+// nsys-explain-render: Nsight Systems SQLite export -> report.md (+ report.json
+// and tables/*.csv with --out). The nsysexplain extension is linked in and
+// registered with sqlite3_auto_extension, so no .so path is needed.
+//
+// Exit codes: 0 success (even with unavailable sections), 2 fatal error about
+// a named file or directory (one stderr line, nothing written), 64 usage.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <new>
+
+#include "db.h"
+#include "errors.h"
+#include "output_dir.h"
+#include "phase_map.h"
+#include "render.h"
+#include "report.h"
+#include "trace_input.h"
+
+namespace nsysexplain::render {
+namespace {
+
+constexpr const char* kFooter = R"(Outputs:
+  without --out   report.md on stdout
+  --out DIR       DIR/report.md, DIR/report.json (see report/README-json.md)
+                  and DIR/tables/<table>.csv (all rows; RFC 4180, LF line ends)
+
+Markdown tables show --top rows (default 30); per-PID kernel blocks, tiny
+kernels and API calls show at most 10, idle gaps at most 20. CSV and JSON hold
+every row (gpu_idle_gaps: the 50 largest gaps).
+
+Exit codes:
+  0   report written (sections without data say "Not available")
+  2   fatal problem with the trace, the phase map or the output directory:
+      one line "nsys-explain-render: <path>: <problem>" on stderr, nothing written
+  64  usage error (unknown flag, bad value, missing TRACE))";
+
+// One line, printable: stderr must never get more than one line per error.
+std::string OneLine(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
+
+void PrintError(const std::string& subject, const std::string& problem) {
+  std::string line = std::string(kToolName) + ": ";
+  if (!subject.empty()) line += OneLine(subject) + ": ";
+  line += OneLine(problem) + "\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+struct Args {
+  Options opt;
+  std::string out;
+  std::string phase_map;
+  double threshold = 0.7;
+  bool force = false;
+  bool version = false;
+};
+
+// Parses argv; returns -1 to continue, else an exit code (help, errors).
+int ParseArgs(int argc, char** argv, Args* a) {
+  CLI::App app("Render an LLM-inference hotspot report (Markdown, JSON, CSV) "
+               "from an Nsight Systems SQLite export.",
+               kToolName);
+  app.footer(kFooter);
+  app.add_option("TRACE", a->opt.trace_path,
+                 "Nsight Systems SQLite export (nsys export --type sqlite)")
+      ->type_name("FILE");
+  app.add_option("--out", a->out,
+                 "Write report.md, report.json and tables/*.csv into DIR "
+                 "(atomically; DIR must be new or empty unless --force)")
+      ->type_name("DIR");
+  app.add_option("--phase-map,--phases-json", a->phase_map,
+                 "JSON {\"phase\": [\"pattern\", ...]}: NVTX range names "
+                 "containing a pattern (case-insensitive, first match wins) "
+                 "belong to the phase")
+      ->type_name("FILE");
+  auto* thr = app.add_option("--nvtx-coverage-warn-threshold", a->threshold,
+                             "Warn when NVTX->kernel attribution coverage is "
+                             "below this fraction (0..1, default 0.7)")
+                 ->type_name("F");
+  app.add_flag("--no-nvtx-kernel-map", "Skip the NVTX-attributed GPU time sections");
+  app.add_option("--top", a->opt.top, "Rows per Markdown table (1..100000, default 30)")
+      ->type_name("N");
+  app.add_flag("--force", a->force,
+               "Allow a non-empty --out DIR (replaces only report.md, "
+               "report.json and tables/*.csv)");
+  app.add_flag("--version", a->version, "Print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+  a->opt.nvtx_kernel_map = app.count("--no-nvtx-kernel-map") == 0;
+  if (a->opt.top < 1 || a->opt.top > 100000)
+    throw UsageError("--top: must be between 1 and 100000");
+  if (thr->count() > 0) {
+    if (!std::isfinite(a->threshold) || a->threshold < 0 || a->threshold > 1)
+      throw UsageError("--nvtx-coverage-warn-threshold: must be between 0 and 1");
+    a->opt.has_cov_threshold = true;
+    a->opt.cov_threshold = a->threshold;
+  }
+  if (app.count("--out") > 0 && a->out.empty())
+    throw UsageError("--out: empty directory name");
+  if (app.count("--phase-map") > 0 && a->phase_map.empty())
+    throw UsageError("--phase-map: empty file name");
+  if (!a->version && app.count("TRACE") == 0)
+    throw UsageError("missing TRACE (an nsys SQLite export); see --help");
+  return -1;
+}
+
+int Run(int argc, char** argv) {
+  Args a;
+  if (int rc = ParseArgs(argc, argv, &a); rc >= 0) return rc;
+  RegisterNsysExplain();
+  if (a.version) {
+    std::printf("%s %s\n", kToolName, ExtensionVersion().c_str());
+    return kExitOk;
+  }
+  Options& opt = a.opt;
+  if (!a.phase_map.empty()) {
+    opt.phase_map = LoadPhaseMap(a.phase_map);
+    opt.has_phase_map = true;
+    opt.phase_map_path = a.phase_map;
+  }
+  opt.writes_csv = !a.out.empty();
+  if (!a.out.empty()) PrecheckOutDir(a.out, a.force);
+
+  Db db = OpenTrace(opt.trace_path);
+  Report rep;
+  try {
+    ApplySettings(db, opt);
+    rep = BuildReport(db, opt);
+  } catch (const DbError& e) {
+    throw FatalError(opt.trace_path, std::string("query failed: ") + e.what());
+  }
+
+  std::string md = RenderMarkdown(rep);
+  if (a.out.empty()) {
+    if (std::fwrite(md.data(), 1, md.size(), stdout) != md.size() ||
+        std::fflush(stdout) != 0)
+      throw FatalError("<stdout>", "write error");
+    return kExitOk;
+  }
+  OutputFiles files = {{"report.md", md}, {"report.json", RenderJson(rep)}};
+  for (auto& f : RenderCsvFiles(rep)) files.push_back(std::move(f));
+  WriteOutDir(a.out, files, a.force);
+  std::printf("%s: wrote report.md, report.json and %zu tables/*.csv to %s\n",
+              kToolName, files.size() - 2, a.out.c_str());
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace nsysexplain::render
+
+int main(int argc, char** argv) {
+  using namespace nsysexplain::render;
+  try {
+    return Run(argc, argv);
+  } catch (const FatalError& e) {
+    PrintError(e.subject(), e.what());
+    return kExitFatal;
+  } catch (const UsageError& e) {
+    PrintError("", e.what());
+    return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    PrintError("", "out of memory");
+    return kExitFatal;
+  } catch (const std::exception& e) {
+    PrintError("", std::string("internal error: ") + e.what());
+    return kExitFatal;
+  } catch (...) {
+    PrintError("", "internal error");
+    return kExitFatal;
+  }
+}

@@ -1,0 +1,37 @@
+// Small Markdown builder: lines, bullets and tables of view rows with
+// per-column number formatting, escaping and a truncation note.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "db.h"
+
+namespace nsysexplain::render {
+
+class MdWriter {
+ public:
+  explicit MdWriter(bool writes_csv) : writes_csv_(writes_csv) {}
+
+  void Line(const std::string& s = "") { out_ += s; out_ += '\n'; }
+  // Ensures exactly one blank line before the next block.
+  void Blank();
+  // "- **label**: text" (text is prose with code spans, see MdInline).
+  void Bullet(const std::string& label, const std::string& text);
+
+  // A table of `columns` (those missing from `t` are skipped; all columns
+  // when none match) over the rows accepted by `keep`, at most `limit`
+  // rows; prints a note with the CSV name when rows were cut.
+  void Table(const nsysexplain::render::Table& t,
+             const std::vector<std::string>& columns, size_t limit,
+             const std::string& csv_name,
+             const std::function<bool(size_t)>& keep = nullptr);
+
+  const std::string& str() const { return out_; }
+
+ private:
+  std::string out_;
+  bool writes_csv_;
+};
+
+}  // namespace nsysexplain::render

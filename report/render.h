@@ -1,0 +1,24 @@
+// The three renderers of a Report.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "report.h"
+
+namespace nsysexplain::render {
+
+// report.md (GitHub-flavoured Markdown).
+std::string RenderMarkdown(const Report& rep);
+
+// report.json (schema in report/README-json.md). Invalid UTF-8 is replaced.
+std::string RenderJson(const Report& rep);
+
+// tables/<name>.csv for every table of every section: (relative path,
+// contents). Full rows; header-only for sections that are not available.
+std::vector<std::pair<std::string, std::string>> RenderCsvFiles(const Report& rep);
+
+// One table as CSV (RFC 4180 quoting, LF line ends, header row first).
+std::string RenderCsv(const Table& t);
+
+}  // namespace nsysexplain::render
