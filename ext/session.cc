@@ -522,10 +522,14 @@ void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
     n.end.push_back(open ? core::kOpenEnd : e);
     n.scope.push_back(scope);
   });
+  // Undeclared non-default domains (e.g. a capture window cut after the
+  // domain was created) stay distinct from the default domain.
   uint32_t empty = str.Local("");
   for (auto& L : n.labels) {
     auto it = domains.find({L.process_key, L.raw_domain});
-    L.domain = it != domains.end() ? it->second : empty;
+    if (it != domains.end()) L.domain = it->second;
+    else if (L.raw_domain == 0) L.domain = empty;
+    else L.domain = str.Local("<domain " + std::to_string(L.raw_domain) + ">");
   }
 }
 

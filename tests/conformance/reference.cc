@@ -128,7 +128,9 @@ RefTrace LoadReference(const Db& db) {
       x.process_scoped = start_end && !r[5].null() && r[5].i != x.gtid;
       x.name = r[6].s;
       auto it = domains.find({ProcessKeyOf(x.gtid), r[7].i});
-      x.domain = it == domains.end() ? "" : it->second;
+      x.domain = it != domains.end() ? it->second
+                 : r[7].i == 0      ? ""
+                                    : "<domain " + std::to_string(r[7].i) + ">";
       t.nvtx.push_back(std::move(x));
     }
   }

@@ -509,14 +509,18 @@ TEST(SchemaVariant, NcclKernelsAndNcclNvtxDomain_nsysai) {
   // Domain name: this file is a 0.3 s window cut out of a longer capture and
   // kept no eventType-75 (domain create) row, and "NCCL" is not in StringIds,
   // so the name is not in the trace. SEMANTICS: the domain is the name of the
-  // eventType-75 row of the same process, '' when there is none; assert the
-  // view says exactly what the file declares.
+  // eventType-75 row of the same process, '' for the default domain and
+  // '<domain N>' for an undeclared one: the NCCL ranges stay apart from the
+  // default-domain ranges without inventing a name.
   EXPECT_EQ(db->Int("SELECT count(*) FROM NVTX_EVENTS WHERE eventType = 75"), 0);
   EXPECT_EQ(db->Int("SELECT count(*) FROM StringIds WHERE value = 'NCCL'"), 0);
   Result d = db->Query("SELECT DISTINCT domain FROM llm_nvtx_ranges WHERE "
                        "range_name = 'ncclSend'");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d.rows[0][0].s, "");
+  EXPECT_EQ(d.rows[0][0].s, "<domain 1>");
+  EXPECT_EQ(db->Int("SELECT count(*) FROM llm_nvtx_ranges WHERE domain = '' "
+                    "AND range_name = 'ncclSend'"),
+            0);
   // The communication finding fires only at >= 10% of kernel time; here NCCL
   // kernels are ~4.8%.
   double pct = db->Query("SELECT sum(pct_kernel_time) FROM llm_top_kernels WHERE "
