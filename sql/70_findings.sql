@@ -45,7 +45,7 @@ SELECT 'warning', 'timestamp_unit_unknown',
 FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
 UNION ALL
 SELECT 'warning', 'nvtx_coverage_low',
-       printf('NVTX-attributed GPU time is best-effort (NVTX->runtime->kernel '
+       printf('NVTX-attributed GPU time is best-effort (NVTX→runtime→kernel '
               || 'correlation). Coverage is %.1f%% (< %.1f%%). Low coverage: '
               || 'interpret per-range GPU time cautiously.',
               100.0 * c.attributed_ns / c.kernel_ns,
@@ -119,7 +119,7 @@ SELECT 'info', 'no_nvtx',
 FROM _nsys_facts WHERE coalesce(has_nvtx, 0) = 0
 UNION ALL
 SELECT 'info', 'no_runtime',
-       'No CUPTI_ACTIVITY_KIND_RUNTIME table: sync-call and NVTX->kernel '
+       'No CUPTI_ACTIVITY_KIND_RUNTIME table: sync-call and NVTX→kernel '
        || 'sections cannot be computed.'
 FROM _nsys_facts WHERE coalesce(has_runtime, 0) = 0;
 
@@ -178,7 +178,7 @@ WITH f AS (
   UNION ALL
   -- Host synchronization.
   SELECT CASE WHEN total_ms >= 1 THEN 'medium' ELSE 'low' END,
-         'CPU<->GPU synchronization detected (runtime API)',
+         'CPU↔GPU synchronization detected (runtime API)',
          printf('Top host-blocking call `%s` total %.2f ms across %d calls.',
                 top_name, top_ms, top_calls) || char(10)
          || printf('All host-blocking calls total %.2f ms over %d calls '

@@ -50,7 +50,7 @@ s(ord, section_id, title, views, derived_from, limitations, need) AS (
    '`CUPTI_ACTIVITY_KIND_KERNEL` timestamps (`start/end`).',
    'Uses the whole kernel window; overlap across streams does not change the '
    || 'rate but complicates a "GPU saturated" reading.', 'kernels'),
-  (9, 'sync', 'Global: CPU<->GPU synchronization (CUDA runtime/driver)',
+  (9, 'sync', 'Global: CPU↔GPU synchronization (CUDA runtime/driver)',
    'llm_sync_calls',
    '`CUPTI_ACTIVITY_KIND_RUNTIME` calls classified as host_sync, sync_copy, '
    || 'device_wait or poll.',
@@ -68,7 +68,7 @@ s(ord, section_id, title, views, derived_from, limitations, need) AS (
    'nvtx'),
   (12, 'nvtx_kernel_time', 'NVTX-attributed GPU kernel time',
    'llm_nvtx_kernel_time, llm_nvtx_coverage',
-   'kernel -> runtime call with the same `correlationId` and process -> NVTX '
+   'kernel → runtime call with the same `correlationId` and process → NVTX '
    || 'ranges enclosing that call on the launching thread (process-wide for '
    || 'start/end ranges ending on another thread).',
    'Kernels launched outside any range, or with no runtime row, stay '
