@@ -42,6 +42,12 @@ struct Gap {
 
 struct GapsVtab : sqlite3_vtab {
   sqlite3* db;
+  // Nesting depth of GFilter on this connection: the inner query may itself
+  // call nsys_interval_gaps with SQL computed at run time, so unbounded
+  // recursion (and a stack overflow) is possible without a limit. (Not
+  // thread_local: TLS in a dlopen'ed module trips LeakSanitizer after
+  // dlclose; the connection's mutex serializes nested calls anyway.)
+  int depth = 0;
 };
 
 struct GapsCursor : sqlite3_vtab_cursor {
@@ -126,15 +132,12 @@ std::string KeyOf(sqlite3_value* v) {
   return k + std::string(static_cast<const char*>(b ? b : ""), n);
 }
 
-// Nesting depth of GFilter on this thread: the inner query may itself call
-// nsys_interval_gaps with SQL computed at run time, so unbounded recursion
-// (and a stack overflow) is possible without a limit.
-thread_local int filter_depth = 0;
 constexpr int kMaxDepth = 16;
 
 struct DepthGuard {
-  DepthGuard() { ++filter_depth; }
-  ~DepthGuard() { --filter_depth; }
+  explicit DepthGuard(int* d) : depth(d) { ++*depth; }
+  ~DepthGuard() { --*depth; }
+  int* depth;
 };
 
 int GFilter(sqlite3_vtab_cursor* cur, int mask, const char*, int argc,
@@ -142,9 +145,9 @@ int GFilter(sqlite3_vtab_cursor* cur, int mask, const char*, int argc,
   auto* c = static_cast<GapsCursor*>(cur);
   auto* vt = static_cast<GapsVtab*>(cur->pVtab);
   c->Clear();
-  DepthGuard depth;
+  DepthGuard depth(&vt->depth);
   return GuardVtab(vt, "nsys_interval_gaps()", [&]() -> int {
-    if (filter_depth > kMaxDepth)
+    if (vt->depth > kMaxDepth)
       throw Error("nested more than 16 deep (does the query call itself?)");
     int a = 0;
     sqlite3_value* sql = (mask & 1) ? argv[a++] : nullptr;

@@ -142,7 +142,6 @@ class Session {
   sqlite3* OpenPrivate();
 
   sqlite3* db_;
-  bool fresh_checked_ = false;
   int64_t data_version_ = -1;
   int readers_ = 0;             // open dataset cursors
   bool reset_pending_ = false;  // Reset() asked while readers_ > 0

@@ -145,6 +145,9 @@ std::string UtcNow() {
 void ApplySettings(Db& db, const Options& opt) {
   db.Exec("INSERT OR REPLACE INTO temp.llm_settings(key, value) VALUES "
           "('top_n', ?)", {int64_t{opt.top}});
+  if (!opt.nvtx_kernel_map)
+    db.Exec("INSERT OR REPLACE INTO temp.llm_settings(key, value) VALUES "
+            "('nvtx_kernel_map', 0)");
   if (opt.has_cov_threshold)
     db.Exec("INSERT OR REPLACE INTO temp.llm_settings(key, value) VALUES "
             "('nvtx_coverage_warn_threshold', ?)", {opt.cov_threshold});

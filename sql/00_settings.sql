@@ -8,6 +8,8 @@ CREATE TEMP TABLE IF NOT EXISTS llm_settings(
 );
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('nvtx_coverage_warn_threshold', 0.7),  -- warn below this NVTX coverage
+  ('nvtx_kernel_map', 1),  -- 0: skip NVTX->kernel attribution in warnings,
+                           -- findings, phases and the report sections
   ('top_n', 30);                           -- rows shown per table by renderers
 
 -- NVTX phase mapping: a range whose name contains `pattern` (case-insensitive)

@@ -119,7 +119,8 @@ ORDER BY r.pid, coalesce(a.inclusive_ns, 0) DESC, r.ns DESC, r.range_name;
 
 -- Phases (llm_phase_map): NVTX wall time of the ranges mapped to each phase,
 -- and GPU kernel time of kernels launched inside at least one such range
--- (each kernel counted once per phase).
+-- (each kernel counted once per phase; 0 when llm_settings.nvtx_kernel_map
+-- is 0).
 CREATE TEMP VIEW IF NOT EXISTS llm_phases(
   phase,                       -- label from llm_phase_map
   range_names,                 -- distinct range names mapped to it
@@ -140,11 +141,13 @@ mapped AS (
 wall AS (
   SELECT phase, count(*) AS names, sum(cnt) AS cnt, sum(ns) AS ns
   FROM mapped WHERE phase IS NOT NULL GROUP BY phase),
-gpu AS (SELECT * FROM _nsys_phase_attr WHERE pid IS NULL)
+gpu AS (SELECT * FROM _nsys_phase_attr
+        WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+       WHERE key = 'nvtx_kernel_map') AND pid IS NULL)
 SELECT w.phase, w.names, w.cnt, round(w.ns / 1e6, 6),
        coalesce(g.kernels, 0), round(coalesce(g.kernel_ns, 0) / 1e6, 6),
        round(100.0 * coalesce(g.kernel_ns, 0)
-             / nullif((SELECT kernel_ns FROM _nsys_nvtx_coverage
+             / nullif((SELECT total_ns FROM _nsys_launch_storm
                        WHERE pid IS NULL), 0), 3)
 FROM wall AS w LEFT JOIN gpu AS g ON g.phase = w.phase
 ORDER BY coalesce(g.kernel_ns, 0) DESC, w.ns DESC, w.phase;

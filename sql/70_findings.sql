@@ -21,7 +21,9 @@ SELECT
   (SELECT CAST(value AS REAL) FROM temp.llm_settings
    WHERE key = 'nvtx_coverage_warn_threshold') AS cov_threshold,
   (SELECT value FROM _nsys_trace_info WHERE key = 'cuda_graph_trace_mode')
-    AS graph_mode;
+    AS graph_mode,
+  (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+   WHERE key = 'nvtx_kernel_map') AS nvtx_map;
 
 CREATE TEMP VIEW IF NOT EXISTS llm_warnings(
   severity,   -- warning or info
@@ -51,7 +53,9 @@ SELECT 'warning', 'nvtx_coverage_low',
               100.0 * c.attributed_ns / c.kernel_ns,
               100.0 * f.cov_threshold)
 FROM _nsys_nvtx_coverage AS c, _nsys_facts AS f
-WHERE c.pid IS NULL AND f.has_nvtx AND c.kernel_ns > 0
+WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+       WHERE key = 'nvtx_kernel_map')
+  AND c.pid IS NULL AND f.has_nvtx AND c.kernel_ns > 0
   AND 1.0 * c.attributed_ns / c.kernel_ns < f.cov_threshold
 UNION ALL
 SELECT 'warning', 'nvtx_coverage_low_pid',
@@ -61,7 +65,9 @@ SELECT 'warning', 'nvtx_coverage_low_pid',
 FROM (SELECT count(*) AS n, pid,
              min(100.0 * attributed_ns / kernel_ns) AS pct
       FROM _nsys_nvtx_coverage, _nsys_facts AS f
-      WHERE pid IS NOT NULL AND kernel_ns > 0 AND f.has_nvtx
+      WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+       WHERE key = 'nvtx_kernel_map')
+        AND pid IS NOT NULL AND kernel_ns > 0 AND f.has_nvtx
         AND 1.0 * attributed_ns / kernel_ns < f.cov_threshold)
 WHERE n > 0
 UNION ALL
@@ -72,7 +78,9 @@ SELECT 'warning', 'kernels_without_launch',
               c.kernels - c.launched_kernels, c.kernels,
               100.0 * (c.kernel_ns - c.launched_ns) / c.kernel_ns)
 FROM _nsys_nvtx_coverage AS c, _nsys_facts AS f
-WHERE c.pid IS NULL AND c.kernel_ns > 0 AND c.launched_kernels < c.kernels
+WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+       WHERE key = 'nvtx_kernel_map')
+  AND c.pid IS NULL AND c.kernel_ns > 0 AND c.launched_kernels < c.kernels
   AND f.has_runtime
 UNION ALL
 SELECT 'warning', 'invalid_kernel_rows',

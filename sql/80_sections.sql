@@ -88,6 +88,7 @@ SELECT s.ord, s.section_id, s.title, s.views, s.derived_from, s.limitations,
          WHEN 'nvtx' THEN coalesce(f.has_nvtx, 0)
          WHEN 'nvtx_kernels' THEN coalesce(f.has_nvtx, 0)
               AND coalesce(f.has_runtime, 0) AND coalesce(f.n_kernels, 0) > 0
+              AND f.nvtx_map
        END,
        CASE s.need
          WHEN 'kernels' THEN
@@ -108,7 +109,10 @@ SELECT s.ord, s.section_id, s.title, s.views, s.derived_from, s.limitations,
                 THEN 'no CUPTI_ACTIVITY_KIND_RUNTIME table (needed to find '
                      || 'each kernel''s launching thread)'
                 WHEN coalesce(f.n_kernels, 0) = 0
-                THEN 'no kernels in this export' END
+                THEN 'no kernels in this export'
+                WHEN NOT f.nvtx_map
+                THEN 'disabled by --no-nvtx-kernel-map (llm_settings '
+                     || 'nvtx_kernel_map = 0)' END
        END
 FROM s, f
 ORDER BY s.ord;
