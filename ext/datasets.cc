@@ -216,6 +216,7 @@ RowSource NvtxCoverage(Session& s) {
               case 4: Int(c, x.launched_ns); break;
               case 5: Int(c, x.attributed); break;
               case 6: Int(c, x.attributed_ns); break;
+              case 7: x.pid < 0 ? Int(c, x.truncated_launches) : Null(c); break;
             }
           }};
 }
@@ -561,7 +562,8 @@ const DatasetDef kDatasets[] = {
   {"_nsys_nvtx_coverage",
    "CREATE TABLE x(pid INTEGER, kernels INTEGER, kernel_ns INTEGER, "
    "launched_kernels INTEGER, launched_ns INTEGER, attributed_kernels "
-   "INTEGER, attributed_ns INTEGER)", NvtxCoverage},
+   "INTEGER, attributed_ns INTEGER, truncated_launches INTEGER)",
+   NvtxCoverage},
   {"_nsys_phase_attr",
    "CREATE TABLE x(pid INTEGER, phase TEXT, kernels INTEGER, "
    "kernel_ns INTEGER)", PhaseAttr},

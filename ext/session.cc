@@ -1010,6 +1010,8 @@ const Session::Attribution& Session::attribution() {
       ar.innermost_ns = SatAdd(ar.innermost_ns, d);
     }
   }
+  global.truncated_launches =
+      static_cast<int64_t>(a->enclosure.truncated_launches);
   a->coverage.push_back(global);
   for (auto& [pid, c] : cov) a->coverage.push_back(c);
   attribution_ = std::move(a);

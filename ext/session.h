@@ -77,6 +77,7 @@ struct CoverageRow {
   int64_t kernels = 0, kernel_ns = 0;
   int64_t launched = 0, launched_ns = 0;      // kernels with a launch row
   int64_t attributed = 0, attributed_ns = 0;  // kernels inside >= 1 range
+  int64_t truncated_launches = 0;  // launches cut to core::kMaxEnclosing
 };
 
 struct PidRow {

@@ -25,7 +25,7 @@ SELECT kernel_name, device_id,
        round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns
-             / nullif((SELECT sum(total_ns) FROM _nsys_kernel_stats
+             / nullif((SELECT total(total_ns) FROM _nsys_kernel_stats
                        WHERE pid IS NULL), 0), 3),
        round(min_ns / 1e3, 3), round(max_ns / 1e3, 3), round(p99_ns / 1e3, 3),
        round(stdev_ns / 1e3, 3), kernel_short_name
@@ -49,7 +49,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_kernels_by_pid(
   rank_in_pid                 -- 1 = largest total in this PID
 ) AS
 WITH s AS (
-  SELECT k.*, sum(total_ns) OVER (PARTITION BY pid) AS pid_ns,
+  SELECT k.*, total(total_ns) OVER (PARTITION BY pid) AS pid_ns,
          row_number() OVER (PARTITION BY pid
                             ORDER BY total_ns DESC, kernel_name, device_id)
            AS rnk
@@ -59,7 +59,7 @@ SELECT pid, kernel_name, device_id, round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns / nullif(pid_ns, 0), 3),
        round(100.0 * total_ns
-             / nullif((SELECT sum(total_ns) FROM _nsys_kernel_stats
+             / nullif((SELECT total(total_ns) FROM _nsys_kernel_stats
                        WHERE pid IS NULL), 0), 3),
        round(pid_ns / 1e6, 6), rnk
 FROM s

@@ -124,10 +124,10 @@ CREATE TEMP VIEW IF NOT EXISTS llm_sync_calls(
   pids               -- number of processes that made the call
 ) AS
 SELECT api_name, kind, kind IN ('host_sync', 'sync_copy'), sum(calls),
-       round(sum(total_ns) / 1e6, 6),
-       round(sum(total_ns) / 1e3 / sum(calls), 3), round(max(max_ns) / 1e3, 3),
+       round(total(total_ns) / 1e6, 6),
+       round(total(total_ns) / 1e3 / sum(calls), 3), round(max(max_ns) / 1e3, 3),
        count(DISTINCT pid)
 FROM _nsys_api_calls
 WHERE kind IN ('host_sync', 'sync_copy', 'device_wait', 'poll')
 GROUP BY api_name, kind
-ORDER BY kind IN ('host_sync', 'sync_copy') DESC, sum(total_ns) DESC, api_name;
+ORDER BY kind IN ('host_sync', 'sync_copy') DESC, total(total_ns) DESC, api_name;

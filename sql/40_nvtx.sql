@@ -15,15 +15,15 @@ CREATE TEMP VIEW IF NOT EXISTS llm_nvtx_ranges(
   open_count,        -- ranges with no end (still open at capture end)
   styles             -- push_pop, start_end or both
 ) AS
-SELECT range_name, domain, sum(count), round(sum(total_ns) / 1e6, 6),
-       round(sum(total_ns) / 1e3 / nullif(sum(count), 0), 3),
+SELECT range_name, domain, sum(count), round(total(total_ns) / 1e6, 6),
+       round(total(total_ns) / 1e3 / nullif(sum(count), 0), 3),
        round(min(CASE WHEN count > 0 THEN min_ns END) / 1e3, 3),
        round(max(CASE WHEN count > 0 THEN max_ns END) / 1e3, 3),
        sum(open_count),
        group_concat(DISTINCT style)
 FROM _nsys_nvtx_ranges
 GROUP BY domain, range_name
-ORDER BY sum(total_ns) DESC, range_name;
+ORDER BY total(total_ns) DESC, range_name;
 
 -- NVTX ranges per process.
 CREATE TEMP VIEW IF NOT EXISTS llm_nvtx_ranges_by_pid(
@@ -35,11 +35,11 @@ CREATE TEMP VIEW IF NOT EXISTS llm_nvtx_ranges_by_pid(
   avg_duration_us,   -- mean
   open_count         -- unterminated ranges
 ) AS
-SELECT pid, range_name, domain, sum(count), round(sum(total_ns) / 1e6, 6),
-       round(sum(total_ns) / 1e3 / nullif(sum(count), 0), 3), sum(open_count)
+SELECT pid, range_name, domain, sum(count), round(total(total_ns) / 1e6, 6),
+       round(total(total_ns) / 1e3 / nullif(sum(count), 0), 3), sum(open_count)
 FROM _nsys_nvtx_ranges
 GROUP BY pid, domain, range_name
-ORDER BY pid, sum(total_ns) DESC, range_name;
+ORDER BY pid, total(total_ns) DESC, range_name;
 
 -- GPU kernel time attributed to NVTX ranges: kernel -> launching runtime call
 -- (same correlationId AND same process) -> ranges enclosing that call on the
@@ -101,7 +101,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_nvtx_by_pid(
   pid_attribution_coverage_pct     -- the PID's coverage (rows with GPU time)
 ) AS
 WITH r AS (
-  SELECT pid, domain, range_name, sum(count) AS cnt, sum(total_ns) AS ns
+  SELECT pid, domain, range_name, sum(count) AS cnt, total(total_ns) AS ns
   FROM _nsys_nvtx_ranges GROUP BY pid, domain, range_name),
 a AS (SELECT * FROM _nsys_nvtx_attr WHERE pid IS NOT NULL),
 c AS (SELECT * FROM _nsys_nvtx_coverage WHERE pid IS NOT NULL)
@@ -131,7 +131,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_phases(
   pct_of_total_kernel_time     -- share of all kernel time, 0..100
 ) AS
 WITH names AS (
-  SELECT domain, range_name, sum(count) AS cnt, sum(total_ns) AS ns
+  SELECT domain, range_name, sum(count) AS cnt, total(total_ns) AS ns
   FROM _nsys_nvtx_ranges GROUP BY domain, range_name),
 mapped AS (
   SELECT n.*, (SELECT p.phase FROM temp.llm_phase_map AS p
@@ -139,7 +139,7 @@ mapped AS (
                ORDER BY p.rowid LIMIT 1) AS phase
   FROM names AS n),
 wall AS (
-  SELECT phase, count(*) AS names, sum(cnt) AS cnt, sum(ns) AS ns
+  SELECT phase, count(*) AS names, sum(cnt) AS cnt, total(ns) AS ns
   FROM mapped WHERE phase IS NOT NULL GROUP BY phase),
 gpu AS (SELECT * FROM _nsys_phase_attr
         WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings

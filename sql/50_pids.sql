@@ -9,7 +9,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_pids(
 ) AS
 SELECT pid, round(kernel_ns / 1e6, 6), kernels,
        round(100.0 * kernel_ns
-             / nullif((SELECT sum(kernel_ns) FROM _nsys_pids), 0), 3),
+             / nullif((SELECT total(kernel_ns) FROM _nsys_pids), 0), 3),
        round((last_end_ns - first_start_ns) / 1e9, 6)
 FROM _nsys_pids
 ORDER BY kernel_ns DESC, pid;

@@ -83,6 +83,16 @@ WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
   AND c.pid IS NULL AND c.kernel_ns > 0 AND c.launched_kernels < c.kernels
   AND f.has_runtime
 UNION ALL
+SELECT 'warning', 'nvtx_depth_truncated',
+       printf('%d launch calls are enclosed by more than %d NVTX ranges (ranges '
+              || 'pushed and never popped?); only the %d innermost were kept, '
+              || 'so inclusive totals of outer ranges are low for them.',
+              truncated_launches, 256, 256)
+FROM _nsys_nvtx_coverage
+WHERE (SELECT coalesce(max(value), 1) FROM temp.llm_settings
+       WHERE key = 'nvtx_kernel_map')
+  AND pid IS NULL AND truncated_launches > 0
+UNION ALL
 SELECT 'warning', 'invalid_kernel_rows',
        printf('%d kernel rows have NULL times or end < start and were skipped.',
               value)

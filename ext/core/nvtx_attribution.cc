@@ -85,10 +85,22 @@ Enclosure FindEnclosing(const RangeColumns& r, const LaunchColumns& l,
         for (uint32_t ri : active)
           if (r.end[ri] >= ls) active[keep++] = ri;
         active.resize(keep);
+        // active is in start order, so the innermost ranges come last.
+        size_t q = 0;
+        for (uint32_t ri : active) q += r.end[ri] >= le;
+        size_t skip = q > kMaxEnclosing ? q - kMaxEnclosing : 0;
+        if (!write) {
+          out.offsets[li + 1] += q - skip;
+          out.truncated_launches += skip > 0;
+          continue;
+        }
         for (uint32_t ri : active) {
           if (r.end[ri] < le) continue;
-          if (write) out.range_index[fill[li]++] = ri;
-          else ++out.offsets[li + 1];
+          if (skip > 0) {
+            --skip;
+            continue;
+          }
+          out.range_index[fill[li]++] = ri;
         }
       }
     }

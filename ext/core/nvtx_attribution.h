@@ -24,6 +24,11 @@ namespace nsysexplain::core {
 
 inline constexpr int64_t kOpenEnd = std::numeric_limits<int64_t>::max();
 inline constexpr uint32_t kNoBucket = std::numeric_limits<uint32_t>::max();
+// At most this many enclosing ranges are kept per launch and scope (the
+// innermost ones). Real nesting is a handful deep; thousands of ranges that
+// were pushed and never popped would otherwise make the output grow as
+// launches x open ranges and exhaust the host process's memory.
+inline constexpr size_t kMaxEnclosing = 256;
 
 // Compressed rows: enclosing ranges of launch i are
 // range_index[offsets[i] .. offsets[i+1]), ordered outermost first
@@ -32,6 +37,7 @@ inline constexpr uint32_t kNoBucket = std::numeric_limits<uint32_t>::max();
 struct Enclosure {
   std::vector<uint64_t> offsets;  // launches + 1 entries
   std::vector<uint32_t> range_index;
+  uint64_t truncated_launches = 0;  // launches cut to kMaxEnclosing
 
   size_t Count(size_t launch) const {
     return static_cast<size_t>(offsets[launch + 1] - offsets[launch]);
