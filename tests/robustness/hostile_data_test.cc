@@ -311,10 +311,17 @@ TEST(HostileData, NvtxOddRanges) {
       if (!row[0].IsNull()) {
         EXPECT_LE(row[0].Num(), 100.0);
       }
-    // 500 leaked ranges, all enclosing the 500 launches of pid 300.
+    // 500 leaked ranges, all enclosing the 500 launches of pid 300: only the
+    // 256 innermost are kept per launch (core::kMaxEnclosing), and it says so.
     EXPECT_EQ(Scalar(db, "SELECT count(*) FROM nsys_nvtx_kernel_ranges "
                          "WHERE pid = 300").i,
-              500 * 500);
+              500 * 256);
+    EXPECT_EQ(Scalar(db, "SELECT truncated_launches FROM _nsys_nvtx_coverage "
+                         "WHERE pid IS NULL").i,
+              500);
+    EXPECT_EQ(Scalar(db, "SELECT count(*) FROM llm_warnings "
+                         "WHERE code = 'nvtx_depth_truncated'").i,
+              1);
   });
 }
 
