@@ -130,8 +130,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "SELECT a, b FROM temp.fz", "SELECT a, b, c FROM temp.fz",
         "SELECT a, b, c, d FROM temp.fz", "SELECT a FROM temp.fz",
         "SELECT start, \"end\", deviceId FROM CUPTI_ACTIVITY_KIND_KERNEL",
-        "SELECT gap_start_ns, gap_end_ns FROM nsys_interval_gaps('SELECT a, "
-        "b FROM temp.fz')"};
+        ("SELECT gap_start_ns, gap_end_ns FROM nsys_interval_gaps('SELECT a, "
+         "b FROM temp.fz')")};
     std::vector<fuzz::Value> args;
     fuzz::Value q;
     q.kind = fuzz::Value::kText;
