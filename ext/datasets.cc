@@ -441,6 +441,7 @@ RowSource TraceInfo(Session& s) {
 // Data-quality counters (loads the big tables).
 RowSource DataQuality(Session& s) {
   auto kv = std::make_shared<std::vector<std::pair<std::string, int64_t>>>();
+  s.EnsureLoaded(true, true, true);  // all three tables, in parallel
   const core::Kernels& k = s.kernels();
   const core::RuntimeCalls& r = s.runtime();
   const core::NvtxRanges& n = s.nvtx();

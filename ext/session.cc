@@ -923,39 +923,27 @@ const Session::Attribution& Session::attribution() {
   const core::RuntimeCalls& r = runtime();
   const core::NvtxRanges& n = nvtx();
   auto a = std::make_unique<Attribution>();
-  a->kernel_slot.assign(k.size(), -1);
-  std::vector<int32_t> slot_of(r.size(), -1);  // runtime row -> slot
-  for (size_t i = 0; i < k.size(); ++i) {
-    if (launch[i] < 0) continue;
-    int32_t& slot = slot_of[launch[i]];
-    if (slot < 0) {
-      slot = static_cast<int32_t>(a->launch_runtime_row.size());
-      a->launch_runtime_row.push_back(static_cast<uint32_t>(launch[i]));
-    }
-    a->kernel_slot[i] = slot;
-  }
-  std::vector<int32_t>().swap(slot_of);
+  // Runtime rows are exactly the launch rows (LoadRuntime keeps no other),
+  // so the launch slots are the runtime rows and their columns are read in
+  // place.
+  a->kernel_slot = launch;
   // Buckets are the ranges' scopes: one per thread with thread-scoped
   // ranges, one per process with process-scoped ones.
   std::unordered_map<int64_t, uint32_t> thread_bucket, process_bucket;
   for (uint32_t b = 0; b < n.scopes.size(); ++b)
     (n.scopes[b].process ? process_bucket : thread_bucket)[n.scopes[b].key] = b;
   uint32_t nbuckets = static_cast<uint32_t>(n.scopes.size());
-  size_t nl = a->launch_runtime_row.size();
-  std::vector<int64_t> ls(nl), le(nl);
+  size_t nl = r.size();
   std::vector<uint32_t> lt(nl), lp(nl);
   for (size_t j = 0; j < nl; ++j) {
-    uint32_t row = a->launch_runtime_row[j];
-    ls[j] = r.start[row];
-    le[j] = r.end[row];
-    auto t = thread_bucket.find(r.global_tid[row]);
-    auto p = process_bucket.find(core::ProcessKey(r.global_tid[row]));
+    auto t = thread_bucket.find(r.global_tid[j]);
+    auto p = process_bucket.find(core::ProcessKey(r.global_tid[j]));
     lt[j] = t == thread_bucket.end() ? core::kNoBucket : t->second;
     lp[j] = p == process_bucket.end() ? core::kNoBucket : p->second;
   }
   a->enclosure = core::FindEnclosing(
       {n.start.data(), n.end.data(), n.scope.data(), n.size()},
-      {ls.data(), le.data(), lt.data(), lp.data(), nl}, nbuckets);
+      {r.start.data(), r.end.data(), lt.data(), lp.data(), nl}, nbuckets);
 
   // Aggregate per (pid, domain, name) and globally (pid -1).
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;

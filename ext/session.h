@@ -120,11 +120,10 @@ class Session {
 
   // Kernel -> index of its launch row in runtime(), or -1.
   const std::vector<int32_t>& kernel_launch();
-  // Launch slots: distinct runtime rows that launched kernels, their
-  // enclosing ranges, and kernel -> slot (-1 if no launch row).
+  // Enclosing ranges of every launch row, and kernel -> launch row.
   struct Attribution {
-    std::vector<uint32_t> launch_runtime_row;  // slot -> runtime row
-    std::vector<int32_t> kernel_slot;          // kernel -> slot or -1
+    // Slots are runtime() rows: every stored runtime row launched a kernel.
+    std::vector<int32_t> kernel_slot;  // kernel -> slot (runtime row) or -1
     core::Enclosure enclosure;                 // over slots
     std::vector<AttributionRow> rows;          // global (pid -1) and per pid
     std::vector<CoverageRow> coverage;         // global first, then per pid

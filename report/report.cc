@@ -180,6 +180,10 @@ Report BuildReport(Db& db, const Options& opt) {
                                "ORDER BY rowid").rows)
     st.phase_map.emplace_back(r[0].AsText(), r[1].AsText());
 
+  // The report needs every big table: load them now, in parallel, instead of
+  // one by one as the sections ask (the data-quality dataset requests all
+  // three at once).
+  db.Query("SELECT count(*) FROM _nsys_data_quality");
   Table secs = db.Query(
       "SELECT ord, section_id, title, views, derived_from, limitations, "
       "available, reason FROM llm_report_sections ORDER BY ord");
