@@ -53,6 +53,7 @@ namespace nsysexplain::synth_test {
 namespace {
 
 namespace fs = std::filesystem;
+using test_common::Sha256Hex;
 using json = nlohmann::json;
 
 // ------------------------------------------------------------ utilities

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-namespace nsysexplain::synth_test {
+namespace nsysexplain::test_common {
 namespace {
 
 constexpr uint32_t kK[64] = {
@@ -70,4 +70,4 @@ std::string Sha256Hex(const std::string& data) {
   return out;
 }
 
-}  // namespace nsysexplain::synth_test
+}  // namespace nsysexplain::test_common
