@@ -692,41 +692,21 @@ const core::NvtxRanges& Session::nvtx() {
   return *nvtx_;
 }
 
-const std::vector<KernelGroup>& Session::kernel_groups() {
-  if (kernel_groups_) return *kernel_groups_;
-  const core::Kernels& k = kernels();
+namespace {
+
+// Kernel statistics per (name, device), or per (pid, name, device).
+std::unique_ptr<std::vector<KernelGroup>> GroupKernels(const core::Kernels& k,
+                                                       bool by_pid) {
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
   std::vector<uint32_t> group(k.size());
   std::vector<int64_t> dur(k.size());
   auto out = std::make_unique<std::vector<KernelGroup>>();
   for (size_t i = 0; i < k.size(); ++i) {
-    auto [it, added] = ids.try_emplace({k.name[i], k.device_id[i]},
-                                       static_cast<uint32_t>(ids.size()));
-    if (added)
-      out->push_back({-1, k.name[i], k.short_name[i], k.device_id[i], {}});
-    group[i] = it->second;
-    dur[i] = k.end[i] - k.start[i];
-  }
-  auto stats = core::ComputeGroupStats(group, out->size(), dur);
-  for (size_t g = 0; g < out->size(); ++g) (*out)[g].stats = stats[g];
-  kernel_groups_ = std::move(out);
-  return *kernel_groups_;
-}
-
-const std::vector<KernelGroup>& Session::kernel_groups_by_pid() {
-  if (kernel_groups_pid_) return *kernel_groups_pid_;
-  const core::Kernels& k = kernels();
-  std::vector<uint32_t> group(k.size());
-  std::vector<int64_t> dur(k.size());
-  auto out = std::make_unique<std::vector<KernelGroup>>();
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> fast;
-  for (size_t i = 0; i < k.size(); ++i) {
-    int64_t pid = core::PidOf(k.global_pid[i]);
-    // (pid, device) packed with the name: pid < 2^24, device fits 32 bits.
+    int64_t pid = by_pid ? core::PidOf(k.global_pid[i]) : -1;
+    // (pid + 1, device) packed beside the name: pid < 2^24, device 32 bits.
     std::pair<int64_t, int64_t> key{
-        (pid << 32) | static_cast<uint32_t>(k.device_id[i]), k.name[i]};
-    auto [it, added] =
-        fast.try_emplace(key, static_cast<uint32_t>(out->size()));
+        ((pid + 1) << 32) | static_cast<uint32_t>(k.device_id[i]), k.name[i]};
+    auto [it, added] = ids.try_emplace(key, static_cast<uint32_t>(out->size()));
     if (added)
       out->push_back({pid, k.name[i], k.short_name[i], k.device_id[i], {}});
     group[i] = it->second;
@@ -734,7 +714,18 @@ const std::vector<KernelGroup>& Session::kernel_groups_by_pid() {
   }
   auto stats = core::ComputeGroupStats(group, out->size(), dur);
   for (size_t g = 0; g < out->size(); ++g) (*out)[g].stats = stats[g];
-  kernel_groups_pid_ = std::move(out);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<KernelGroup>& Session::kernel_groups() {
+  if (!kernel_groups_) kernel_groups_ = GroupKernels(kernels(), false);
+  return *kernel_groups_;
+}
+
+const std::vector<KernelGroup>& Session::kernel_groups_by_pid() {
+  if (!kernel_groups_pid_) kernel_groups_pid_ = GroupKernels(kernels(), true);
   return *kernel_groups_pid_;
 }
 
