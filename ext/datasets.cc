@@ -244,7 +244,7 @@ RowSource KernelsDs(Session& s) {
   Session* sp = &s;
   return {int64_t(k->size()), [=](int64_t i, int col, sqlite3_context* c) {
             int32_t l = (*launch)[i];
-            int32_t slot = a->kernel_slot[i];
+            int32_t slot = l;  // enclosure slots are launch (runtime) rows
             switch (col) {
               case 0: Int(c, k->rowid[i]); break;
               case 1: Int(c, k->start[i]); break;
@@ -276,6 +276,7 @@ RowSource KernelsDs(Session& s) {
 RowSource KernelRanges(Session& s) {
   const core::Kernels* k = &s.kernels();
   const auto* a = &s.attribution();
+  const auto* launch = &s.kernel_launch();  // kernel -> enclosure slot
   const core::NvtxRanges* n = &s.nvtx();
   Session* sp = &s;
   // Row r -> (kernel, position in its enclosure list) through a prefix sum
@@ -288,7 +289,7 @@ RowSource KernelRanges(Session& s) {
   auto index = std::make_shared<Index>();
   index->first.resize(k->size() + 1, 0);
   for (uint32_t i = 0; i < k->size(); ++i) {
-    int32_t slot = a->kernel_slot[i];
+    int32_t slot = (*launch)[i];
     index->first[i + 1] = index->first[i] +
                           (slot < 0 ? 0 : a->enclosure.Count(slot));
   }
@@ -308,7 +309,7 @@ RowSource KernelRanges(Session& s) {
             }
             while (f[i + 1] <= r) ++i;  // skip kernels with no ranges
             uint32_t j = uint32_t(r - f[i]);
-            int32_t slot = a->kernel_slot[i];
+            int32_t slot = (*launch)[i];
             uint32_t cnt = uint32_t(a->enclosure.Count(slot));
             uint32_t rg = a->enclosure.range_index[a->enclosure.offsets[slot] + j];
             switch (col) {
@@ -352,6 +353,7 @@ RowSource PhaseAttr(Session& s) {
   }
   const core::Kernels& k = s.kernels();
   const auto& a = s.attribution();
+  const auto& launch = s.kernel_launch();  // kernel -> enclosure slot
   const core::NvtxRanges& n = s.nvtx();
   std::unordered_map<uint32_t, int> phase_of_name;
   auto phase_of = [&](uint32_t name) {
@@ -368,7 +370,7 @@ RowSource PhaseAttr(Session& s) {
   std::map<std::pair<int64_t, int>, std::pair<int64_t, int64_t>> agg;
   std::vector<int> seen;
   for (size_t i = 0; i < k.size(); ++i) {
-    int32_t slot = a.kernel_slot[i];
+    int32_t slot = launch[i];
     if (slot < 0) continue;
     seen.clear();
     size_t cnt = a.enclosure.Count(slot);

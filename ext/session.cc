@@ -534,9 +534,11 @@ void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
 }
 
 // Rewrites loader-local ids into the session's table.
+void RemapId(uint32_t& id, const std::vector<uint32_t>& map) {
+  if (id & kLocal) id = map[id & ~kLocal];
+}
 void Remap(std::vector<uint32_t>& ids, const std::vector<uint32_t>& map) {
-  for (uint32_t& id : ids)
-    if (id & kLocal) id = map[id & ~kLocal];
+  for (uint32_t& id : ids) RemapId(id, map);
 }
 
 }  // namespace
@@ -651,9 +653,6 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
       map[i] = strings_.Intern(j.str.local.Get(static_cast<uint32_t>(i)));
     return map;
   };
-  auto remap_one = [](uint32_t& id, const std::vector<uint32_t>& map) {
-    if (id & kLocal) id = map[id & ~kLocal];
-  };
   if (want_kernels) {
     auto map = merge(kjob);
     Remap(k->name, map);
@@ -663,15 +662,15 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
   if (want_runtime) {
     auto map = merge(rjob);
     Remap(r->name, map);
-    for (auto& g : r->groups) remap_one(g.name, map);
+    for (auto& g : r->groups) RemapId(g.name, map);
     runtime_ = std::move(r);
     kernel_launch_ = std::make_unique<std::vector<int32_t>>(std::move(launch));
   }
   if (want_nvtx) {
     auto map = merge(njob);
     for (auto& L : n->labels) {
-      remap_one(L.name, map);
-      remap_one(L.domain, map);
+      RemapId(L.name, map);
+      RemapId(L.domain, map);
     }
     nvtx_ = std::move(n);
   }
@@ -915,9 +914,8 @@ const Session::Attribution& Session::attribution() {
   const core::NvtxRanges& n = nvtx();
   auto a = std::make_unique<Attribution>();
   // Runtime rows are exactly the launch rows (LoadRuntime keeps no other),
-  // so the launch slots are the runtime rows and their columns are read in
-  // place.
-  a->kernel_slot = launch;
+  // so the enclosure slots are the runtime rows (kernel_launch() maps
+  // kernels to them) and their columns are read in place.
   // Buckets are the ranges' scopes: one per thread with thread-scoped
   // ranges, one per process with process-scoped ones.
   std::unordered_map<int64_t, uint32_t> thread_bucket, process_bucket;
@@ -957,7 +955,7 @@ const Session::Attribution& Session::attribution() {
     c.kernel_ns = SatAdd(c.kernel_ns, d);
     ++global.kernels;
     global.kernel_ns = SatAdd(global.kernel_ns, d);
-    int32_t slot = a->kernel_slot[i];
+    int32_t slot = launch[i];
     if (slot < 0) continue;
     ++c.launched;
     c.launched_ns = SatAdd(c.launched_ns, d);

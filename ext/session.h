@@ -122,8 +122,8 @@ class Session {
   const std::vector<int32_t>& kernel_launch();
   // Enclosing ranges of every launch row, and kernel -> launch row.
   struct Attribution {
-    // Slots are runtime() rows: every stored runtime row launched a kernel.
-    std::vector<int32_t> kernel_slot;  // kernel -> slot (runtime row) or -1
+    // Slots are runtime() rows (every stored runtime row launched a kernel);
+    // kernel_launch() maps each kernel to its slot, or -1.
     core::Enclosure enclosure;                 // over slots
     std::vector<AttributionRow> rows;          // global (pid -1) and per pid
     std::vector<CoverageRow> coverage;         // global first, then per pid
