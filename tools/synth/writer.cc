@@ -176,16 +176,24 @@ void Writer::RowsDone(int64_t n) {
   }
 }
 
-void Writer::BindKernel(sqlite3_stmt* st, int i, const KernelEntry& e) {
-  const KernelRow& r = e.row;
-  const KernelSpec& k = *e.spec;
+// The leading columns shared by KERNEL, MEMCPY, MEMSET and
+// SYNCHRONIZATION: start, end, deviceId, contextId, streamId, correlationId,
+// globalPid.
+template <typename Row>
+void BindGpuOp(sqlite3_stmt* st, int i, const Row& r) {
   sqlite3_bind_int64(st, i + 0, r.start);
   sqlite3_bind_int64(st, i + 1, r.end);
   sqlite3_bind_int(st, i + 2, r.device);
   sqlite3_bind_int(st, i + 3, r.context);
-  sqlite3_bind_int(st, i + 4, r.stream);
+  sqlite3_bind_int64(st, i + 4, r.stream);
   sqlite3_bind_int64(st, i + 5, r.correlation_id);
   sqlite3_bind_int64(st, i + 6, r.global_pid);
+}
+
+void Writer::BindKernel(sqlite3_stmt* st, int i, const KernelEntry& e) {
+  const KernelRow& r = e.row;
+  const KernelSpec& k = *e.spec;
+  BindGpuOp(st, i, r);
   sqlite3_bind_int64(st, i + 7, k.demangled_id);
   sqlite3_bind_int64(st, i + 8, k.short_id);
   sqlite3_bind_int64(st, i + 9, k.mangled_id);
@@ -241,13 +249,7 @@ void Writer::BindNvtx(sqlite3_stmt* st, int i, const NvtxRow& r) {
 }
 
 void Writer::BindMemcpy(sqlite3_stmt* st, int i, const CopyRow& r) {
-  sqlite3_bind_int64(st, i + 0, r.start);
-  sqlite3_bind_int64(st, i + 1, r.end);
-  sqlite3_bind_int(st, i + 2, r.device);
-  sqlite3_bind_int(st, i + 3, r.context);
-  sqlite3_bind_int(st, i + 4, r.stream);
-  sqlite3_bind_int64(st, i + 5, r.correlation_id);
-  sqlite3_bind_int64(st, i + 6, r.global_pid);
+  BindGpuOp(st, i, r);
   sqlite3_bind_int64(st, i + 7, r.bytes);
   sqlite3_bind_int(st, i + 8, r.copy_kind);
   sqlite3_bind_int(st, i + 9, r.src_kind);
@@ -255,25 +257,13 @@ void Writer::BindMemcpy(sqlite3_stmt* st, int i, const CopyRow& r) {
 }
 
 void Writer::BindMemset(sqlite3_stmt* st, int i, const SetRow& r) {
-  sqlite3_bind_int64(st, i + 0, r.start);
-  sqlite3_bind_int64(st, i + 1, r.end);
-  sqlite3_bind_int(st, i + 2, r.device);
-  sqlite3_bind_int(st, i + 3, r.context);
-  sqlite3_bind_int(st, i + 4, r.stream);
-  sqlite3_bind_int64(st, i + 5, r.correlation_id);
-  sqlite3_bind_int64(st, i + 6, r.global_pid);
+  BindGpuOp(st, i, r);
   sqlite3_bind_int(st, i + 7, r.value);
   sqlite3_bind_int64(st, i + 8, r.bytes);
 }
 
 void Writer::BindSync(sqlite3_stmt* st, int i, const SyncRow& r) {
-  sqlite3_bind_int64(st, i + 0, r.start);
-  sqlite3_bind_int64(st, i + 1, r.end);
-  sqlite3_bind_int(st, i + 2, r.device);
-  sqlite3_bind_int(st, i + 3, r.context);
-  sqlite3_bind_int64(st, i + 4, r.stream);
-  sqlite3_bind_int64(st, i + 5, r.correlation_id);
-  sqlite3_bind_int64(st, i + 6, r.global_pid);
+  BindGpuOp(st, i, r);
   sqlite3_bind_int(st, i + 7, r.sync_type);
   sqlite3_bind_int64(st, i + 8, r.event_id);
   sqlite3_bind_int64(st, i + 9, r.event_sync_id);
