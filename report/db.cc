@@ -1,5 +1,7 @@
 #include "db.h"
 
+#include "core/timing.h"
+
 #include <sqlite3.h>
 
 #include <cstdlib>
@@ -160,6 +162,7 @@ Db& Db::operator=(Db&& o) noexcept {
 Db::~Db() { sqlite3_close(db_); }
 
 Table Db::Query(const std::string& sql, const std::vector<Param>& params) {
+  core::ScopedTimer tm("query " + sql.substr(0, 40));
   StmtPtr st = Prepare(db_, sql);
   Bind(db_, st.get(), params);
   Table t;
