@@ -448,15 +448,12 @@ RowSource DataQuality(Session& s) {
   const core::RuntimeCalls& r = s.runtime();
   const core::NvtxRanges& n = s.nvtx();
   const auto& launch = s.kernel_launch();
-  int64_t no_launch = 0, graph_nodes = 0, open = 0, cross = 0;
+  int64_t no_launch = 0, graph_nodes = 0;
   for (size_t i = 0; i < k.size(); ++i) {
     if (launch[i] < 0) ++no_launch;
     graph_nodes += k.graph_node[i];
   }
-  for (size_t i = 0; i < n.size(); ++i) {
-    open += n.Open(i);
-    cross += n.CrossThread(i);
-  }
+  int64_t open = n.open_rows, cross = n.cross_thread_rows;
   auto add = [&](const char* key, int64_t v) { kv->push_back({key, v}); };
   add("kernel_rows", int64_t(k.size()));
   add("kernel_invalid_rows", k.invalid_rows);

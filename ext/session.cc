@@ -12,6 +12,7 @@
 #include "core/api_names.h"
 #include "core/global_tid.h"
 #include "core/saturating.h"
+#include "core/timing.h"
 
 namespace nsysexplain {
 namespace {
@@ -365,6 +366,7 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
       ", " + ColOrNull(s, t, "nameId") + ", " + cls + " FROM main." +
       QuoteIdent(t);
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
+  std::vector<std::vector<int64_t>> durations;  // per group
   Scan(db, is_private, sql, [&](const Row& row) {
     int64_t c = row.Int(6);
     if (c != 0 && c != 1) {
@@ -383,8 +385,11 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
     int64_t pid = core::PidOf(gtid);
     auto g = groups.try_emplace({pid, name},
                                 static_cast<uint32_t>(r.groups.size()));
-    if (g.second) r.groups.push_back({pid, name, {}});
-    r.groups[g.first->second].durations.push_back(e - b);
+    if (g.second) {
+      r.groups.push_back({pid, name, {}});
+      durations.emplace_back();
+    }
+    durations[g.first->second].push_back(e - b);
     if (want.empty()) return;
     int64_t corr = row.Int(4);
     auto it = want.find({core::ProcessKey(gtid), corr});
@@ -402,6 +407,12 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
     auto it = want.find({core::ProcessKey(k.global_pid[i]),
                          k.correlation_id[i]});
     kernel_launch[i] = it->second;
+  }
+  // API statistics now, on the loader's thread; then the durations go.
+  for (size_t g = 0; g < r.groups.size(); ++g) {
+    r.groups[g].stats =
+        core::ComputeStatsInPlace(durations[g].data(), durations[g].size());
+    std::vector<int64_t>().swap(durations[g]);
   }
 }
 
@@ -521,6 +532,8 @@ void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
     n.start.push_back(b);
     n.end.push_back(open ? core::kOpenEnd : e);
     n.scope.push_back(scope);
+    n.open_rows += n.end.back() == core::kOpenEnd;  // as Open(i)
+    n.cross_thread_rows += cross;
   });
   // Undeclared non-default domains (e.g. a capture window cut after the
   // domain was created) stay distinct from the default domain.
@@ -610,7 +623,11 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
   // connection and thread when possible.
   auto task_a = [&](sqlite3* conn) {
     try {
-      if (want_kernels) LoadKernels(conn, conn != db_, s, kjob.str, *k);
+      if (want_kernels) {
+        core::ScopedTimer tm("load kernels");
+        LoadKernels(conn, conn != db_, s, kjob.str, *k);
+      }
+      core::ScopedTimer tm("load runtime");
       if (want_runtime)
         LoadRuntime(conn, conn != db_, s, rjob.str, want_kernels ? *k : *kernels_, *r,
                     launch);
@@ -620,6 +637,7 @@ void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
   };
   auto task_b = [&](sqlite3* conn) {
     try {
+      core::ScopedTimer tm("load nvtx");
       LoadNvtx(conn, conn != db_, s, njob.str, *n);
     } catch (...) {
       njob.error = std::current_exception();
@@ -719,17 +737,26 @@ std::unique_ptr<std::vector<KernelGroup>> GroupKernels(const core::Kernels& k,
 }  // namespace
 
 const std::vector<KernelGroup>& Session::kernel_groups() {
-  if (!kernel_groups_) kernel_groups_ = GroupKernels(kernels(), false);
+  if (!kernel_groups_) {
+    kernels();
+    core::ScopedTimer tm("kernel_groups");
+    kernel_groups_ = GroupKernels(kernels(), false);
+  }
   return *kernel_groups_;
 }
 
 const std::vector<KernelGroup>& Session::kernel_groups_by_pid() {
-  if (!kernel_groups_pid_) kernel_groups_pid_ = GroupKernels(kernels(), true);
+  if (!kernel_groups_pid_) {
+    kernels();
+    core::ScopedTimer tm("kernel_groups_by_pid");
+    kernel_groups_pid_ = GroupKernels(kernels(), true);
+  }
   return *kernel_groups_pid_;
 }
 
 const std::vector<StormRow>& Session::storm() {
   if (storm_) return *storm_;
+  core::ScopedTimer tm("storm");
   const core::Kernels& k = kernels();
   auto out = std::make_unique<std::vector<StormRow>>();
   std::map<int64_t, uint32_t> pid_index;
@@ -770,6 +797,7 @@ const std::vector<StormRow>& Session::storm() {
 
 const std::vector<TinyKernel>& Session::tiny_kernels() {
   if (tiny_) return *tiny_;
+  core::ScopedTimer tm("tiny");
   const core::Kernels& k = kernels();
   std::map<std::pair<int64_t, uint32_t>, std::pair<int64_t, int64_t>> agg;
   for (size_t i = 0; i < k.size(); ++i) {
@@ -791,6 +819,7 @@ const std::vector<TinyKernel>& Session::tiny_kernels() {
 
 const std::vector<DeviceBusy>& Session::devices() {
   if (devices_) return *devices_;
+  core::ScopedTimer tm("devices");
   const core::Kernels& k = kernels();
   std::map<int32_t, std::vector<core::Interval>> by_dev;
   for (size_t i = 0; i < k.size(); ++i)
@@ -817,17 +846,15 @@ const std::vector<DeviceBusy>& Session::devices() {
 
 const std::vector<ApiGroup>& Session::api_groups() {
   if (api_groups_) return *api_groups_;
-  core::RuntimeCalls& r = const_cast<core::RuntimeCalls&>(runtime());
+  core::ScopedTimer tm("api_groups");
+  const core::RuntimeCalls& r = runtime();
   auto out = std::make_unique<std::vector<ApiGroup>>();
   out->reserve(r.groups.size());
-  for (auto& g : r.groups) {
+  for (const auto& g : r.groups) {
     const std::string& nm = strings_.Get(g.name);
     uint32_t base = strings_.Intern(core::ApiBaseName(nm));
-    // ComputeStats sorts a copy; sort in place instead to save memory.
-    std::sort(g.durations.begin(), g.durations.end());
     out->push_back({g.pid, g.name, base,
-                    core::ApiKindName(core::ClassifyApi(nm)),
-                    core::ComputeStatsSorted(g.durations)});
+                    core::ApiKindName(core::ClassifyApi(nm)), g.stats});
   }
   api_groups_ = std::move(out);
   return *api_groups_;
@@ -835,6 +862,7 @@ const std::vector<ApiGroup>& Session::api_groups() {
 
 const std::vector<NvtxGroup>& Session::nvtx_groups() {
   if (nvtx_groups_) return *nvtx_groups_;
+  core::ScopedTimer tm("nvtx_groups");
   const core::NvtxRanges& n = nvtx();
   // Labels -> groups of (pid, domain name, name, style).
   std::map<std::tuple<int64_t, uint32_t, uint32_t, bool>, uint32_t> ids;
@@ -878,6 +906,7 @@ const std::vector<NvtxGroup>& Session::nvtx_groups() {
 
 const std::vector<PidRow>& Session::pids() {
   if (pids_) return *pids_;
+  core::ScopedTimer tm("pids");
   const core::Kernels& k = kernels();
   std::map<int64_t, PidRow> agg;
   for (size_t i = 0; i < k.size(); ++i) {
@@ -908,6 +937,7 @@ const std::vector<int32_t>& Session::kernel_launch() {
 const Session::Attribution& Session::attribution() {
   if (attribution_) return *attribution_;
   EnsureLoaded(true, true, true);
+  core::ScopedTimer tm("attribution");
   const core::Kernels& k = kernels();
   const std::vector<int32_t>& launch = kernel_launch();
   const core::RuntimeCalls& r = runtime();

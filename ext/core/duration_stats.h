@@ -1,4 +1,5 @@
-// Grouped duration statistics: one counting pass, one sort per group.
+// Grouped duration statistics: one counting pass, then per group one linear
+// pass and a selection (nth_element) of the few ranks the percentiles need.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,9 @@ std::vector<DurationStats> ComputeGroupStats(
     const std::vector<int64_t>& durations);
 
 DurationStats ComputeStats(std::vector<int64_t> durations);
+
+// Same, reordering `values` in place instead of copying them.
+DurationStats ComputeStatsInPlace(int64_t* values, size_t n);
 
 // Same, for values already sorted ascending (no copy).
 DurationStats ComputeStatsSorted(const std::vector<int64_t>& sorted);

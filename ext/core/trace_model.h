@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "duration_stats.h"
+
 namespace nsysexplain::core {
 
 class StringTable {
@@ -51,7 +53,8 @@ struct Kernels {
 // CUDA runtime/driver API calls (eventClass 0/1). To stay compact only the
 // *launch rows* (calls that launched at least one kernel, found through the
 // PID-safe (process, correlationId) key) are kept as rows; every call's
-// duration is kept in its (pid, name) group for the API statistics.
+// duration goes into the statistics of its (pid, name) group, computed by the
+// loader (the durations themselves are not kept).
 struct RuntimeCalls {
   // Launch rows.
   std::vector<int64_t> rowid, start, end, global_tid, correlation_id;
@@ -60,7 +63,7 @@ struct RuntimeCalls {
   struct Group {
     int64_t pid;
     uint32_t name;
-    std::vector<int64_t> durations;
+    DurationStats stats;
   };
   std::vector<Group> groups;
   int64_t total_rows = 0;              // valid eventClass 0/1 calls
@@ -97,6 +100,8 @@ struct NvtxRanges {
   std::vector<Label> labels;
   int64_t invalid_rows = 0;    // end < start, NULL or non-numeric start
   int64_t non_range_rows = 0;  // marks, domain/thread naming, ...
+  int64_t open_rows = 0;       // ranges without an end (counted at load)
+  int64_t cross_thread_rows = 0;  // start/end ranges ended on another thread
   size_t size() const { return start.size(); }
   bool Open(size_t i) const;
   bool CrossThread(size_t i) const { return scopes[scope[i]].process; }

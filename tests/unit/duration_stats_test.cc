@@ -136,5 +136,32 @@ TEST(DurationStats, RandomGroupsAgainstNaive) {
   }
 }
 
+// Groups above the small-group cutoff take the selection path (nth_element
+// over the needed ranks): sizes around the cutoff, heavy ties and sorted or
+// reversed inputs, each against a full sort.
+TEST(DurationStats, LargeGroupsSelectionAgainstNaive) {
+  std::mt19937_64 rng(7);
+  for (size_t n : {63u, 64u, 65u, 66u, 100u, 101u, 1000u, 4099u}) {
+    for (int shape = 0; shape < 4; ++shape) {
+      SCOPED_TRACE(::testing::Message() << "n " << n << " shape " << shape);
+      std::vector<int64_t> v(n);
+      std::uniform_int_distribution<int64_t> wide(0, 5000000), ties(0, 3);
+      for (auto& x : v) x = shape == 1 ? ties(rng) * 1000 : wide(rng);
+      if (shape == 2) std::sort(v.begin(), v.end());
+      if (shape == 3) std::sort(v.rbegin(), v.rend());
+      ExpectStats(ComputeStats(v), v);
+      std::vector<int64_t> w = v;
+      DurationStats in_place = ComputeStatsInPlace(w.data(), w.size());
+      ExpectStats(in_place, v);
+      std::sort(w.begin(), w.end());
+      std::vector<int64_t> sorted = v;
+      std::sort(sorted.begin(), sorted.end());
+      EXPECT_EQ(w, sorted);  // reordered, never changed
+      std::vector<uint32_t> one_group(n, 0);
+      ExpectStats(ComputeGroupStats(one_group, 1, v)[0], v);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace nsysexplain::core
