@@ -246,7 +246,7 @@ RowSource KernelsDs(Session& s) {
             int32_t l = (*launch)[i];
             int32_t slot = l;  // enclosure slots are launch (runtime) rows
             switch (col) {
-              case 0: Int(c, k->rowid[i]); break;
+              case 0: k->rowid[i] < 0 ? Null(c) : Int(c, k->rowid[i]); break;
               case 1: Int(c, k->start[i]); break;
               case 2: Int(c, k->end[i]); break;
               case 3: Int(c, k->end[i] - k->start[i]); break;
@@ -257,7 +257,7 @@ RowSource KernelsDs(Session& s) {
               case 8: Text(c, sp->strings().Get(k->name[i])); break;
               case 9: Text(c, sp->strings().Get(k->short_name[i])); break;
               case 10: Int(c, k->graph_node[i]); break;
-              case 11: l < 0 ? Null(c) : Int(c, r->rowid[l]); break;
+              case 11: l < 0 || r->rowid[l] < 0 ? Null(c) : Int(c, r->rowid[l]); break;
               case 12: l < 0 ? Null(c) : Text(c, sp->strings().Get(r->name[l])); break;
               case 13: l < 0 ? Null(c) : Int(c, core::TidOf(r->global_tid[l])); break;
               case 14: l < 0 ? Null(c) : Int(c, r->start[l]); break;
@@ -313,12 +313,12 @@ RowSource KernelRanges(Session& s) {
             uint32_t cnt = uint32_t(a->enclosure.Count(slot));
             uint32_t rg = a->enclosure.range_index[a->enclosure.offsets[slot] + j];
             switch (col) {
-              case 0: Int(c, k->rowid[i]); break;
+              case 0: k->rowid[i] < 0 ? Null(c) : Int(c, k->rowid[i]); break;
               case 1: Text(c, sp->strings().Get(k->name[i])); break;
               case 2: Int(c, core::PidOf(k->global_pid[i])); break;
               case 3: Int(c, k->device_id[i]); break;
               case 4: Int(c, k->end[i] - k->start[i]); break;
-              case 5: n->rowid[rg] == core::NvtxRanges::kNoRowid ? Null(c) : Int(c, n->rowid[rg]); break;
+              case 5: n->rowid[rg] < 0 ? Null(c) : Int(c, n->rowid[rg]); break;
               case 6: Text(c, sp->strings().Get(n->Name(rg))); break;
               case 7: Text(c, sp->strings().Get(n->Domain(rg))); break;
               case 8: Int(c, n->Type(rg)); break;

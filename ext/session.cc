@@ -287,8 +287,7 @@ void LoadKernels(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
       ", " + ColOrNull(s, t, "shortName") + ", " +
       ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
   size_t hint = RowHint(db, t);
-  for (auto* v : {&k.rowid, &k.start, &k.end, &k.global_pid,
-                  &k.correlation_id})
+  for (auto* v : {&k.start, &k.end, &k.global_pid, &k.correlation_id})
     v->reserve(hint);
   k.device_id.reserve(hint);
   k.stream_id.reserve(hint);
@@ -304,7 +303,7 @@ void LoadKernels(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
       ++k.invalid_rows;
       return;
     }
-    k.rowid.push_back(row.Int(0));
+    k.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
     k.start.push_back(b);
     k.end.push_back(e);
     k.device_id.push_back(static_cast<int32_t>(row.Int(3)));
@@ -395,7 +394,7 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& s
     auto it = want.find({core::ProcessKey(gtid), corr});
     if (it == want.end() || it->second >= 0) return;
     it->second = static_cast<int32_t>(r.size());
-    r.rowid.push_back(row.Int(0));
+    r.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
     r.start.push_back(b);
     r.end.push_back(e);
     r.global_tid.push_back(gtid);
@@ -470,7 +469,6 @@ void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
                              : std::string("1")) +
       " FROM main." + QuoteIdent(t);
   size_t hint = RowHint(db, t);
-  n.rowid.reserve(hint);
   n.start.reserve(hint);
   n.end.reserve(hint);
   n.scope.reserve(hint);
@@ -525,10 +523,7 @@ void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
     if (sc.second) n.scopes.push_back({scope_key, cross});
     uint32_t scope = sc.first->second;
     n.label.push_back(LabelOf(n, labels, pkey, raw_domain, name, type));
-    int64_t rowid = row.Int(0);
-    n.rowid.push_back(rowid >= 0 && rowid < int64_t{core::NvtxRanges::kNoRowid}
-                          ? static_cast<uint32_t>(rowid)
-                          : core::NvtxRanges::kNoRowid);
+    n.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
     n.start.push_back(b);
     n.end.push_back(open ? core::kOpenEnd : e);
     n.scope.push_back(scope);

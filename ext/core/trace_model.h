@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "duration_stats.h"
+#include "rowid_column.h"
 
 namespace nsysexplain::core {
 
@@ -38,7 +39,8 @@ class StringTable {
 };
 
 struct Kernels {
-  std::vector<int64_t> rowid, start, end, global_pid, correlation_id;
+  RowidColumn rowid;
+  std::vector<int64_t> start, end, global_pid, correlation_id;
   std::vector<int32_t> device_id, stream_id;
   std::vector<uint32_t> name, short_name;  // StringTable ids
   std::vector<uint8_t> graph_node;         // 1 if graphNodeId is set
@@ -57,7 +59,8 @@ struct Kernels {
 // loader (the durations themselves are not kept).
 struct RuntimeCalls {
   // Launch rows.
-  std::vector<int64_t> rowid, start, end, global_tid, correlation_id;
+  RowidColumn rowid;
+  std::vector<int64_t> start, end, global_tid, correlation_id;
   std::vector<uint32_t> name;
   // Every valid call, grouped.
   struct Group {
@@ -73,11 +76,10 @@ struct RuntimeCalls {
   size_t size() const { return start.size(); }  // launch rows
 };
 
-// NVTX range rows (eventType 59, 60, 70, 71) only, 28 bytes a row: what is
-// per-row (rowid, times, scope) is in columns; what repeats (process, domain,
-// name, type) is in a small label table.
+// NVTX range rows (eventType 59, 60, 70, 71) only, 24 bytes a row: what is
+// per-row (times, scope) is in columns, rowids in runs; what repeats
+// (process, domain, name, type) is in a small label table.
 struct NvtxRanges {
-  static constexpr uint32_t kNoRowid = 0xFFFFFFFFu;
   struct Label {
     int64_t process_key;
     int64_t raw_domain;  // domainId as exported
@@ -85,7 +87,7 @@ struct NvtxRanges {
     uint32_t domain;     // StringTable id of the domain name ("" = default)
     uint8_t event_type;  // 59, 60, 70, 71
   };
-  std::vector<uint32_t> rowid;  // kNoRowid when unknown or >= 2^32 - 1
+  RowidColumn rowid;  // -1 when unknown (WITHOUT ROWID table)
   std::vector<int64_t> start, end;  // end: kOpenEnd if NULL
   // Where a range applies (docs/SEMANTICS.md): its thread, or its process
   // for start/end ranges that ended on another thread. scope[i] indexes
