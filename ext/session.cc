@@ -1,7 +1,11 @@
 #include "session.h"
 
+#include "loaders.h"
+
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <thread>
@@ -19,26 +23,7 @@ namespace {
 
 using core::kOpenEnd;
 
-std::string ColOrNull(const Schema& s, const std::string& table,
-                      const std::string& col) {
-  return s.HasColumn(table, col) ? QuoteIdent(col) : std::string("NULL");
-}
-
-// "rowid", or NULL for a WITHOUT ROWID table (which has none).
-std::string RowidOf(const Schema& s, const std::string& table) {
-  return s.without_rowid.count(table) ? "NULL" : "rowid";
-}
-
 using core::SatAdd;
-
-struct PairHash {
-  size_t operator()(const std::pair<int64_t, int64_t>& p) const {
-    uint64_t h = static_cast<uint64_t>(p.first) * 0x9E3779B97F4A7C15ull;
-    h ^= static_cast<uint64_t>(p.second) + 0x7F4A7C159E3779B9ull + (h << 6) +
-         (h >> 2);
-    return static_cast<size_t>(h);
-  }
-};
 
 }  // namespace
 
@@ -125,431 +110,6 @@ void Session::LoadStrings() {
 // loader (inline NVTX text, unresolved ids) go to a loader-local table and are
 // merged afterwards; ids from StringIds are shared read-only.
 
-namespace {
-
-constexpr uint32_t kLocal = 0x80000000u;  // id lives in the loader's table
-
-struct LoaderStrings {
-  const std::unordered_map<int64_t, uint32_t>* shared;
-  core::StringTable local;
-  std::unordered_map<int64_t, uint32_t> unresolved;  // id -> local id
-
-  uint32_t Local(std::string_view v) { return kLocal | local.Intern(v); }
-  // Resolves a column that holds a StringIds id (or, in some exports, text).
-  uint32_t Resolve(sqlite3_stmt* st, int col, int64_t* unresolved_count) {
-    switch (sqlite3_column_type(st, col)) {
-      case SQLITE_NULL:
-        return Local("<unnamed>");
-      case SQLITE_TEXT: {
-        const unsigned char* t = sqlite3_column_text(st, col);
-        int n = sqlite3_column_bytes(st, col);
-        return Local(std::string_view(reinterpret_cast<const char*>(t), n));
-      }
-      default:
-        return ResolveId(sqlite3_column_int64(st, col), unresolved_count);
-    }
-  }
-  uint32_t Resolve(sqlite3_value* v, int64_t* unresolved_count) {
-    switch (sqlite3_value_type(v)) {
-      case SQLITE_NULL:
-        return Local("<unnamed>");
-      case SQLITE_TEXT: {
-        const unsigned char* t = sqlite3_value_text(v);
-        int n = sqlite3_value_bytes(v);
-        return Local(std::string_view(reinterpret_cast<const char*>(t), n));
-      }
-      default:
-        return ResolveId(sqlite3_value_int64(v), unresolved_count);
-    }
-  }
-  bool Resolvable(sqlite3_value* v) const {
-    int t = sqlite3_value_type(v);
-    return t == SQLITE_TEXT ||
-           (t != SQLITE_NULL && shared->count(sqlite3_value_int64(v)));
-  }
-  // True if the column is text or an id present in StringIds.
-  bool Resolvable(sqlite3_stmt* st, int col) const {
-    int t = sqlite3_column_type(st, col);
-    return t == SQLITE_TEXT ||
-           (t != SQLITE_NULL && shared->count(sqlite3_column_int64(st, col)));
-  }
-  uint32_t ResolveId(int64_t id, int64_t* unresolved_count) {
-    auto it = shared->find(id);
-    if (it != shared->end()) return it->second;
-    if (unresolved_count) ++*unresolved_count;
-    auto u = unresolved.find(id);
-    if (u != unresolved.end()) return u->second;
-    uint32_t v = Local("<unresolved name id " + std::to_string(id) + ">");
-    unresolved.emplace(id, v);
-    return v;
-  }
-};
-
-// One row of a table scan, as values.
-struct Row {
-  sqlite3_value** v;
-  int Type(int i) const { return sqlite3_value_type(v[i]); }
-  int64_t Int(int i) const { return sqlite3_value_int64(v[i]); }
-  std::string_view Text(int i) const {
-    const unsigned char* t = sqlite3_value_text(v[i]);
-    int n = sqlite3_value_bytes(v[i]);
-    return t ? std::string_view(reinterpret_cast<const char*>(t), n)
-             : std::string_view();
-  }
-};
-
-using RowFn = std::function<void(const Row&)>;
-
-struct SinkState {
-  RowFn* fn;
-  std::exception_ptr error;
-};
-
-void SinkStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  auto* st = static_cast<SinkState*>(sqlite3_user_data(ctx));
-  if (st->error) return;
-  try {
-    (*st->fn)(Row{argv});
-  } catch (...) {
-    st->error = std::current_exception();
-    sqlite3_result_error(ctx, "nsysexplain: loader failed", -1);
-  }
-}
-void SinkFinal(sqlite3_context*) {}
-
-// Streams `SELECT <cols> FROM <from>` through `fn`, one call per row.
-// On a private connection the rows go through an aggregate function
-// (_nsys_sink): SQLite's VM loops internally and hands each row over as
-// values, which costs far less than one sqlite3_step plus one
-// sqlite3_column_* call per column. On the user's connection (no private
-// one) a plain statement is stepped instead, to register nothing there.
-void Scan(sqlite3* db, bool is_private, const std::string& sql, RowFn fn) {
-  // sql is "SELECT <cols> FROM main.<table>".
-  size_t at = sql.rfind(" FROM main.");
-  if (sql.compare(0, 7, "SELECT ") != 0 || at == std::string::npos)
-    throw Error("internal: bad scan query");
-  std::string cols = sql.substr(7, at - 7), from = sql.substr(at + 6);
-  if (is_private) {
-    SinkState state{&fn, nullptr};
-    int rc = sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8,
-                                        &state, nullptr, SinkStep, SinkFinal,
-                                        nullptr);
-    if (rc != SQLITE_OK) throw Error(sqlite3_errmsg(db));
-    std::string err;
-    try {
-      Stmt st(db, "SELECT _nsys_sink(" + cols + ") FROM " + from);
-      while (st.Step()) {
-      }
-    } catch (const Error& e) {
-      err = e.what();
-    }
-    sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8, nullptr,
-                               nullptr, nullptr, nullptr, nullptr);
-    if (state.error) std::rethrow_exception(state.error);
-    if (!err.empty()) throw Error(err);
-    return;
-  }
-  Stmt st(db, "SELECT " + cols + " FROM " + from);
-  int n = sqlite3_column_count(st.get());
-  std::vector<sqlite3_value*> vals(static_cast<size_t>(n));
-  while (st.Step()) {
-    for (int i = 0; i < n; ++i) vals[i] = sqlite3_column_value(st.get(), i);
-    fn(Row{vals.data()});
-  }
-}
-
-// Upper bound of a table's row count from max(rowid) (O(log n)); a hint for
-// reserve() only, capped so a bogus rowid cannot allocate gigabytes.
-size_t RowHint(sqlite3* db, const std::string& table) {
-  try {
-    Stmt st(db, "SELECT max(rowid) FROM main." + QuoteIdent(table));
-    if (st.Step() && !st.IsNull(0)) {
-      long long n = st.Int(0);
-      if (n > 0) return static_cast<size_t>(std::min<long long>(n, 50000000));
-    }
-  } catch (const Error&) {
-  }
-  return 0;
-}
-
-void LoadKernels(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
-                 core::Kernels& k) {
-  if (s.kernel_table.empty()) return;
-  const std::string& t = s.kernel_table;
-  k.table = t;
-  std::string name_col =
-      s.HasColumn(t, "demangledName") ? "demangledName" : "shortName";
-  std::string sql =
-      "SELECT " + RowidOf(s, t) + ", start, \"end\", " +
-      ColOrNull(s, t, "deviceId") + ", " + ColOrNull(s, t, "streamId") +
-      ", " + ColOrNull(s, t, "correlationId") +
-      ", " + ColOrNull(s, t, "globalPid") + ", " + ColOrNull(s, t, name_col) +
-      ", " + ColOrNull(s, t, "shortName") + ", " +
-      ColOrNull(s, t, "graphNodeId") + " FROM main." + QuoteIdent(t);
-  size_t hint = RowHint(db, t);
-  for (auto* v : {&k.start, &k.end, &k.global_pid, &k.correlation_id})
-    v->reserve(hint);
-  k.device_id.reserve(hint);
-  k.stream_id.reserve(hint);
-  k.name.reserve(hint);
-  k.short_name.reserve(hint);
-  k.graph_node.reserve(hint);
-  Scan(db, is_private, sql, [&](const Row& row) {
-    // Invalid: NULL or non-numeric times, end < start, or a duration that
-    // does not fit in int64.
-    int64_t b, e;
-    if (!ReadTimestamp(row.v[1], &b) || !ReadTimestamp(row.v[2], &e) || e < b ||
-        !core::DurationFits(b, e)) {
-      ++k.invalid_rows;
-      return;
-    }
-    k.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
-    k.start.push_back(b);
-    k.end.push_back(e);
-    k.device_id.push_back(static_cast<int32_t>(row.Int(3)));
-    k.stream_id.push_back(static_cast<int32_t>(row.Int(4)));
-    if (row.Type(5) == SQLITE_NULL) {
-      ++k.null_correlation;
-      k.correlation_id.push_back(-1);
-    } else {
-      k.correlation_id.push_back(row.Int(5));
-    }
-    k.global_pid.push_back(row.Int(6));
-    // kernel_name = StringIds[demangledName], else StringIds[shortName],
-    // else "<unresolved name id N>" (docs/SEMANTICS.md).
-    // When neither resolves, the demangledName id is reported (the shortName
-    // id if demangledName is NULL).
-    int name_idx = 7;
-    if (!str.Resolvable(row.v[7]) &&
-        (str.Resolvable(row.v[8]) || (row.Type(7) == SQLITE_NULL &&
-                                  row.Type(8) != SQLITE_NULL)))
-      name_idx = 8;
-    uint32_t name = str.Resolve(row.v[name_idx], &k.unresolved_names);
-    uint32_t shortn = row.Type(8) == SQLITE_NULL
-                          ? name
-                          : str.Resolve(row.v[8], nullptr);
-    k.name.push_back(name);
-    k.short_name.push_back(shortn);
-    k.graph_node.push_back(row.Type(9) != SQLITE_NULL);
-  });
-}
-
-// Reads every runtime/driver call once: durations go to their (pid, name)
-// group; calls whose (process, correlationId) launched a kernel become launch
-// rows, and `kernel_launch` maps each kernel to its launch row (or -1).
-void LoadRuntime(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
-                 const core::Kernels& k, core::RuntimeCalls& r,
-                 std::vector<int32_t>& kernel_launch) {
-  kernel_launch.assign(k.size(), -1);
-  const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
-  if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
-  // Kernel keys; value = launch row, -1 until found.
-  std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> want;
-  want.reserve(k.size() / 2 + 16);
-  for (size_t i = 0; i < k.size(); ++i) {
-    if (k.correlation_id[i] < 0) continue;
-    want.emplace(std::make_pair(core::ProcessKey(k.global_pid[i]),
-                                k.correlation_id[i]),
-                 -1);
-  }
-  // eventClass NULL (or absent) counts as a runtime/driver call.
-  std::string cls = s.HasColumn(t, "eventClass") ? "ifnull(eventClass, 0)"
-                                                 : "0";
-  std::string sql =
-      "SELECT " + RowidOf(s, t) + ", start, \"end\", " +
-      (s.HasColumn(t, "globalTid") ? std::string("ifnull(globalTid, 0)")
-                                   : std::string("0")) +
-      ", " +
-      (s.HasColumn(t, "correlationId") ? std::string("ifnull(correlationId, -1)")
-                                       : std::string("-1")) +
-      ", " + ColOrNull(s, t, "nameId") + ", " + cls + " FROM main." +
-      QuoteIdent(t);
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
-  std::vector<std::vector<int64_t>> durations;  // per group
-  Scan(db, is_private, sql, [&](const Row& row) {
-    int64_t c = row.Int(6);
-    if (c != 0 && c != 1) {
-      ++r.skipped_backtrace_rows;
-      return;
-    }
-    int64_t b, e;
-    if (!ReadTimestamp(row.v[1], &b) || !ReadTimestamp(row.v[2], &e) || e < b ||
-        !core::DurationFits(b, e)) {
-      ++r.invalid_rows;
-      return;
-    }
-    ++r.total_rows;
-    int64_t gtid = row.Int(3);
-    uint32_t name = str.Resolve(row.v[5], &r.unresolved_names);
-    int64_t pid = core::PidOf(gtid);
-    auto g = groups.try_emplace({pid, name},
-                                static_cast<uint32_t>(r.groups.size()));
-    if (g.second) {
-      r.groups.push_back({pid, name, {}});
-      durations.emplace_back();
-    }
-    durations[g.first->second].push_back(e - b);
-    if (want.empty()) return;
-    int64_t corr = row.Int(4);
-    auto it = want.find({core::ProcessKey(gtid), corr});
-    if (it == want.end() || it->second >= 0) return;
-    it->second = static_cast<int32_t>(r.size());
-    r.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
-    r.start.push_back(b);
-    r.end.push_back(e);
-    r.global_tid.push_back(gtid);
-    r.correlation_id.push_back(corr);
-    r.name.push_back(name);
-  });
-  for (size_t i = 0; i < k.size(); ++i) {
-    if (k.correlation_id[i] < 0) continue;
-    auto it = want.find({core::ProcessKey(k.global_pid[i]),
-                         k.correlation_id[i]});
-    kernel_launch[i] = it->second;
-  }
-  // API statistics now, on the loader's thread; then the durations go.
-  for (size_t g = 0; g < r.groups.size(); ++g) {
-    r.groups[g].stats =
-        core::ComputeStatsInPlace(durations[g].data(), durations[g].size());
-    std::vector<int64_t>().swap(durations[g]);
-  }
-}
-
-// Index of the (process, domainId, name, eventType) label, added if new.
-uint32_t LabelOf(
-    core::NvtxRanges& n,
-    std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash>& index,
-    int64_t pkey, int64_t raw_domain, uint32_t name, int64_t type) {
-  uint64_t pd = static_cast<uint64_t>(pkey) ^
-                (static_cast<uint64_t>(raw_domain) * 0x9E3779B97F4A7C15ull);
-  std::pair<int64_t, int64_t> key{static_cast<int64_t>(pd),
-                                  (static_cast<int64_t>(name) << 8) | type};
-  auto it = index.try_emplace(key, static_cast<uint32_t>(n.labels.size()));
-  const auto& L = n.labels.size() > it.first->second
-                      ? n.labels[it.first->second]
-                      : core::NvtxRanges::Label{pkey, raw_domain, name, 0,
-                                                static_cast<uint8_t>(type)};
-  if (it.second) {
-    n.labels.push_back({pkey, raw_domain, name, 0, static_cast<uint8_t>(type)});
-    return it.first->second;
-  }
-  if (L.process_key == pkey && L.raw_domain == raw_domain) return it.first->second;
-  // Two (process, domain) pairs hashed alike: search, else add unindexed.
-  for (uint32_t li = 0; li < n.labels.size(); ++li) {
-    const auto& M = n.labels[li];
-    if (M.process_key == pkey && M.raw_domain == raw_domain && M.name == name &&
-        M.event_type == type)
-      return li;
-  }
-  n.labels.push_back({pkey, raw_domain, name, 0, static_cast<uint8_t>(type)});
-  return static_cast<uint32_t>(n.labels.size() - 1);
-}
-
-void LoadNvtx(sqlite3* db, bool is_private, const Schema& s, LoaderStrings& str,
-              core::NvtxRanges& n) {
-  const std::string t = "NVTX_EVENTS";
-  if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "eventType"))
-    return;
-  auto col = [&](const char* c, const char* dflt) {
-    return s.HasColumn(t, c) ? "ifnull(" + QuoteIdent(c) + ", " + dflt + ")"
-                             : std::string(dflt);
-  };
-  // One int64 read per numeric column: NULLs are mapped to sentinels in SQL.
-  // start/end are read raw: NULL or non-numeric times make a row invalid.
-  std::string sql =
-      "SELECT " + RowidOf(s, t) + ", start, " + ColOrNull(s, t, "end") +
-      ", ifnull(eventType, -1), " +
-      col("globalTid", "0") + ", " + col("endGlobalTid", "-1") + ", " +
-      col("textId", "-1") + ", " +
-      (s.HasColumn(t, "text")
-           ? std::string("text")
-           : std::string("NULL")) +
-      ", " + col("domainId", "0") + ", " +
-      (s.HasColumn(t, "end") ? std::string("\"end\" IS NULL")
-                             : std::string("1")) +
-      " FROM main." + QuoteIdent(t);
-  size_t hint = RowHint(db, t);
-  n.start.reserve(hint);
-  n.end.reserve(hint);
-  n.scope.reserve(hint);
-  n.label.reserve(hint);
-  // (process key, domainId) -> domain name; from eventType 75 rows.
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;
-  // (key, process?) -> scope id.
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> scopes;
-  // (process key, domainId) x (name, type) -> label.
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> labels;
-  uint32_t unnamed = str.Local("<unnamed>");
-  Scan(db, is_private, sql, [&](const Row& row) {
-    int64_t type = row.Int(3);
-    if (type != 59 && type != 60 && type != 70 && type != 71 && type != 75) {
-      ++n.non_range_rows;  // marks, thread/category names, ...
-      return;
-    }
-    int64_t gtid = row.Int(4);
-    int64_t text_id = row.Int(6);
-    // Name = coalesce(StringIds[textId], text) (docs/SEMANTICS.md).
-    uint32_t name;
-    auto found = text_id != -1 ? str.shared->find(text_id) : str.shared->end();
-    if (found != str.shared->end()) {
-      name = found->second;
-    } else if (row.Type(7) == SQLITE_TEXT) {
-      name = str.Local(row.Text(7));
-    } else if (text_id != -1) {
-      name = str.Local("<unresolved text id " + std::to_string(text_id) + ">");
-    } else {
-      name = unnamed;
-    }
-    int64_t pkey = core::ProcessKey(gtid);
-    int64_t raw_domain = row.Int(8);
-    if (type == 75) {
-      domains[{pkey, raw_domain}] = name;
-      ++n.non_range_rows;
-      return;
-    }
-    bool open = row.Int(9) != 0;
-    int64_t b, e = core::kOpenEnd;
-    if (!ReadTimestamp(row.v[1], &b) ||
-        (!open && (!ReadTimestamp(row.v[2], &e) || e < b ||
-                   !core::DurationFits(b, e)))) {
-      ++n.invalid_rows;
-      return;
-    }
-    int64_t end_tid = row.Int(5);
-    bool cross = (type == 60 || type == 71) && end_tid != -1 && end_tid != gtid;
-    int64_t scope_key = cross ? pkey : gtid;
-    auto sc = scopes.try_emplace({scope_key, cross ? 1 : 0},
-                                 static_cast<uint32_t>(n.scopes.size()));
-    if (sc.second) n.scopes.push_back({scope_key, cross});
-    uint32_t scope = sc.first->second;
-    n.label.push_back(LabelOf(n, labels, pkey, raw_domain, name, type));
-    n.rowid.push_back(row.Type(0) == SQLITE_NULL ? -1 : row.Int(0));
-    n.start.push_back(b);
-    n.end.push_back(open ? core::kOpenEnd : e);
-    n.scope.push_back(scope);
-    n.open_rows += n.end.back() == core::kOpenEnd;  // as Open(i)
-    n.cross_thread_rows += cross;
-  });
-  // Undeclared non-default domains (e.g. a capture window cut after the
-  // domain was created) stay distinct from the default domain.
-  uint32_t empty = str.Local("");
-  for (auto& L : n.labels) {
-    auto it = domains.find({L.process_key, L.raw_domain});
-    if (it != domains.end()) L.domain = it->second;
-    else if (L.raw_domain == 0) L.domain = empty;
-    else L.domain = str.Local("<domain " + std::to_string(L.raw_domain) + ">");
-  }
-}
-
-// Rewrites loader-local ids into the session's table.
-void RemapId(uint32_t& id, const std::vector<uint32_t>& map) {
-  if (id & kLocal) id = map[id & ~kLocal];
-}
-void Remap(std::vector<uint32_t>& ids, const std::vector<uint32_t>& map) {
-  for (uint32_t& id : ids) RemapId(id, map);
-}
-
-}  // namespace
 
 // Opens a private read-only, no-mutex connection to the same file, or returns
 // nullptr when that is not possible or not safe (in-memory or temp database,
@@ -594,97 +154,122 @@ sqlite3* Session::OpenPrivate() {
   return conn;
 }
 
+// Loading runs as jobs on a few worker threads, each with its own private
+// read-only no-mutex connection (the calling thread is one of them): job 0 is
+// the kernels and then the runtime table (runtime launch rows are matched
+// against the kernels while reading, so they go in order on one thread); the
+// other jobs are rowid ranges of NVTX_EVENTS, usually the largest table.
+// Workers take the next job when they finish one, so the NVTX parts fill
+// whatever time the kernel/runtime chain leaves. Without a private connection
+// (in-memory or temp database, open write transaction) everything runs on the
+// calling thread through the user's connection, NVTX in one part.
 void Session::EnsureLoaded(bool want_kernels, bool want_runtime,
                            bool want_nvtx) {
-  // Runtime launch rows are matched against the kernels while reading, so
-  // the runtime table needs the kernels first (same thread, in order).
   want_runtime = want_runtime && !runtime_;
   want_kernels = (want_kernels || want_runtime) && !kernels_;
   want_nvtx = want_nvtx && !nvtx_;
   if (!want_kernels && !want_runtime && !want_nvtx) return;
   const Schema& s = schema();
   LoadStrings();
-  struct Job {
-    LoaderStrings str;
-    std::exception_ptr error;
-  };
-  Job kjob, rjob, njob;
-  for (Job* j : {&kjob, &rjob, &njob}) j->str.shared = &string_ids_;
+  core::ScopedTimer total_tm("load (all requested tables)");
+  LoaderStrings kstr, rstr;
+  kstr.shared = rstr.shared = &string_ids_;
   auto k = std::make_unique<core::Kernels>();
   auto r = std::make_unique<core::RuntimeCalls>();
-  auto n = std::make_unique<core::NvtxRanges>();
   std::vector<int32_t> launch;
-  // Task A: kernels and/or runtime; task B: NVTX. Each on its own private
-  // connection and thread when possible.
-  auto task_a = [&](sqlite3* conn) {
-    try {
-      if (want_kernels) {
-        core::ScopedTimer tm("load kernels");
-        LoadKernels(conn, conn != db_, s, kjob.str, *k);
-      }
-      core::ScopedTimer tm("load runtime");
-      if (want_runtime)
-        LoadRuntime(conn, conn != db_, s, rjob.str, want_kernels ? *k : *kernels_, *r,
-                    launch);
-    } catch (...) {
-      kjob.error = std::current_exception();
-    }
-  };
-  auto task_b = [&](sqlite3* conn) {
-    try {
-      core::ScopedTimer tm("load nvtx");
-      LoadNvtx(conn, conn != db_, s, njob.str, *n);
-    } catch (...) {
-      njob.error = std::current_exception();
-    }
-  };
-  std::vector<std::thread> threads;
+
   std::vector<sqlite3*> conns;
-  auto launch_task = [&](auto& task) {
-    sqlite3* conn = OpenPrivate();
-    if (conn) {
-      try {
-        threads.emplace_back([&task, conn] { task(conn); });
-        conns.push_back(conn);
+  if (sqlite3* first = OpenPrivate()) conns.push_back(first);
+  const bool chain = want_kernels || want_runtime;
+  std::vector<RowidRange> ranges;
+  if (want_nvtx) {
+    // Below ~256k rowids one scan is cheaper than the bookkeeping.
+    // NSYSEXPLAIN_NVTX_PARTS=N forces N parts at any size (tests, tuning).
+    int nparts = kNvtxParts;
+    uint64_t min_span = uint64_t{1} << 18;
+    if (const char* env = std::getenv("NSYSEXPLAIN_NVTX_PARTS")) {
+      nparts = std::clamp(std::atoi(env), 1, 1024);
+      min_span = 0;
+    }
+    ranges = SplitNvtx(conns.empty() ? db_ : conns[0], s,
+                       conns.empty() ? 1 : nparts, min_span);
+  }
+  std::vector<NvtxPart> parts(ranges.size());
+  for (NvtxPart& p : parts) p.str.shared = &string_ids_;
+  const size_t njobs = (chain ? 1 : 0) + parts.size();
+  std::vector<std::exception_ptr> errors(njobs);
+  std::atomic<size_t> next{0};
+
+  auto run_job = [&](size_t j, sqlite3* conn) {
+    bool priv = conn != db_;
+    try {
+      if (chain && j == 0) {
+        if (want_kernels) {
+          core::ScopedTimer tm("load kernels");
+          LoadKernels(conn, priv, s, kstr, *k);
+        }
+        if (want_runtime) {
+          core::ScopedTimer tm("load runtime");
+          LoadRuntime(conn, priv, s, rstr, want_kernels ? *k : *kernels_, *r,
+                      launch);
+        }
         return;
-      } catch (...) {  // no threads available: run it inline
-        sqlite3_close(conn);
+      }
+      size_t p = j - (chain ? 1 : 0);
+      core::ScopedTimer tm("load nvtx part " + std::to_string(p + 1) + "/" +
+                           std::to_string(parts.size()));
+      LoadNvtxPart(conn, priv, s, ranges[p], parts[p]);
+    } catch (...) {
+      errors[j] = std::current_exception();
+    }
+  };
+  auto worker = [&](sqlite3* conn) {
+    for (size_t j; (j = next.fetch_add(1)) < njobs;) run_job(j, conn);
+  };
+
+  std::vector<std::thread> threads;
+  if (conns.empty()) {
+    worker(db_);
+  } else {
+    unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    size_t nworkers = std::min<size_t>({njobs, hw, kMaxLoadThreads});
+    while (conns.size() < nworkers) {
+      sqlite3* c = OpenPrivate();
+      if (!c) break;
+      conns.push_back(c);
+    }
+    for (size_t i = 1; i < conns.size(); ++i) {
+      try {
+        threads.emplace_back(worker, conns[i]);
+      } catch (...) {  // no more threads: the others take the jobs
+        break;
       }
     }
-    task(db_);  // on the user's connection
-  };
-  if (want_kernels || want_runtime) launch_task(task_a);
-  if (want_nvtx) launch_task(task_b);
+    worker(conns[0]);
+  }
   for (std::thread& t : threads) t.join();
   for (sqlite3* c : conns) sqlite3_close(c);
-  if (kjob.error) std::rethrow_exception(kjob.error);
-  if (njob.error) std::rethrow_exception(njob.error);
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+
   // Merge loader-local strings into the session's table.
-  auto merge = [&](Job& j) {
-    std::vector<uint32_t> map(j.str.local.size());
-    for (size_t i = 0; i < map.size(); ++i)
-      map[i] = strings_.Intern(j.str.local.Get(static_cast<uint32_t>(i)));
-    return map;
-  };
   if (want_kernels) {
-    auto map = merge(kjob);
+    auto map = MergeStrings(kstr, strings_);
     Remap(k->name, map);
     Remap(k->short_name, map);
     kernels_ = std::move(k);
   }
   if (want_runtime) {
-    auto map = merge(rjob);
+    auto map = MergeStrings(rstr, strings_);
     Remap(r->name, map);
     for (auto& g : r->groups) RemapId(g.name, map);
     runtime_ = std::move(r);
     kernel_launch_ = std::make_unique<std::vector<int32_t>>(std::move(launch));
   }
   if (want_nvtx) {
-    auto map = merge(njob);
-    for (auto& L : n->labels) {
-      RemapId(L.name, map);
-      RemapId(L.domain, map);
-    }
+    core::ScopedTimer tm("merge nvtx parts");
+    auto n = std::make_unique<core::NvtxRanges>();
+    MergeNvtxParts(parts, strings_, *n);
     nvtx_ = std::move(n);
   }
 }
@@ -955,67 +540,115 @@ const Session::Attribution& Session::attribution() {
     lt[j] = t == thread_bucket.end() ? core::kNoBucket : t->second;
     lp[j] = p == process_bucket.end() ? core::kNoBucket : p->second;
   }
-  a->enclosure = core::FindEnclosing(
-      {n.start.data(), n.end.data(), n.scope.data(), n.size()},
-      {r.start.data(), r.end.data(), lt.data(), lp.data(), nl}, nbuckets);
+  {
+    core::ScopedTimer tm_enc("attribution: enclosing-range join");
+    a->enclosure = core::FindEnclosing(
+        {n.start.data(), n.end.data(), n.scope.data(), n.size()},
+        {r.start.data(), r.end.data(), lt.data(), lp.data(), nl}, nbuckets);
+  }
 
-  // Aggregate per (pid, domain, name) and globally (pid -1).
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
-  std::map<int64_t, CoverageRow> cov;
-  CoverageRow global{-1};
-  auto row_for = [&](int64_t pid, uint32_t dom, uint32_t name) -> AttributionRow& {
-    std::pair<int64_t, int64_t> key{(static_cast<int64_t>(dom) << 32) | name,
-                                    pid};
-    auto [it, added] =
-        ids.try_emplace(key, static_cast<uint32_t>(a->rows.size()));
-    if (added) a->rows.push_back({pid, dom, name});
-    return a->rows[it->second];
+  // Aggregate per (pid, domain, name) and globally (pid -1). Labels map to
+  // dense (domain, name) ids and pids to dense slots (0 = all processes), so
+  // a result row is found by array index, not by hashing, for each of the
+  // millions of (kernel, enclosing range) pairs.
+  std::vector<uint32_t> dn_of_label(n.labels.size());
+  std::vector<std::pair<uint32_t, uint32_t>> dn_names;  // dn -> (domain, name)
+  {
+    std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
+    for (size_t l = 0; l < n.labels.size(); ++l) {
+      const auto& L = n.labels[l];
+      auto [it, added] = ids.try_emplace({L.domain, L.name},
+                                         static_cast<uint32_t>(dn_names.size()));
+      if (added) dn_names.emplace_back(L.domain, L.name);
+      dn_of_label[l] = it->second;
+    }
+  }
+  const uint64_t ndn = dn_names.size();
+  std::vector<int64_t> slot_pid{-1};  // slot -> pid
+  std::unordered_map<int64_t, uint32_t> pid_slot;
+  std::vector<CoverageRow> cov{CoverageRow{-1}};
+  // (slot, dn) -> row in a->rows: a flat table when it is small enough,
+  // else a hash map.
+  const bool flat = ndn * 64 <= (uint64_t{1} << 22);  // grown per slot below
+  std::vector<int32_t> flat_rows;
+  std::unordered_map<uint64_t, int32_t> hashed_rows;
+  auto row_for = [&](uint32_t slot, uint32_t dn) -> AttributionRow& {
+    uint64_t key = uint64_t{slot} * ndn + dn;
+    int32_t* row = nullptr;
+    if (flat && key < (uint64_t{1} << 22)) {
+      if (flat_rows.size() <= key) flat_rows.resize((slot + 1) * ndn, -1);
+      row = &flat_rows[key];
+    } else {
+      row = &hashed_rows.try_emplace(key, -1).first->second;
+    }
+    if (*row < 0) {
+      *row = static_cast<int32_t>(a->rows.size());
+      a->rows.push_back({slot_pid[slot], dn_names[dn].first,
+                         dn_names[dn].second});
+    }
+    return a->rows[static_cast<size_t>(*row)];
   };
-  std::vector<std::pair<uint32_t, uint32_t>> seen;
+  std::vector<uint32_t> seen;
+  int64_t last_pid = INT64_MIN;
+  uint32_t slot = 0;
   for (size_t i = 0; i < k.size(); ++i) {
     int64_t pid = core::PidOf(k.global_pid[i]);
+    if (pid != last_pid) {
+      auto [it, added] =
+          pid_slot.try_emplace(pid, static_cast<uint32_t>(slot_pid.size()));
+      if (added) {
+        slot_pid.push_back(pid);
+        cov.push_back(CoverageRow{pid});
+      }
+      slot = it->second;
+      last_pid = pid;
+    }
     int64_t d = k.end[i] - k.start[i];
-    CoverageRow& c = cov.try_emplace(pid, CoverageRow{pid}).first->second;
+    CoverageRow& c = cov[slot];
+    CoverageRow& g = cov[0];
     ++c.kernels;
     c.kernel_ns = SatAdd(c.kernel_ns, d);
-    ++global.kernels;
-    global.kernel_ns = SatAdd(global.kernel_ns, d);
-    int32_t slot = launch[i];
-    if (slot < 0) continue;
+    ++g.kernels;
+    g.kernel_ns = SatAdd(g.kernel_ns, d);
+    int32_t lslot = launch[i];
+    if (lslot < 0) continue;
     ++c.launched;
     c.launched_ns = SatAdd(c.launched_ns, d);
-    ++global.launched;
-    global.launched_ns = SatAdd(global.launched_ns, d);
-    size_t cnt = a->enclosure.Count(slot);
+    ++g.launched;
+    g.launched_ns = SatAdd(g.launched_ns, d);
+    size_t cnt = a->enclosure.Count(lslot);
     if (cnt == 0) continue;
     ++c.attributed;
     c.attributed_ns = SatAdd(c.attributed_ns, d);
-    ++global.attributed;
-    global.attributed_ns = SatAdd(global.attributed_ns, d);
+    ++g.attributed;
+    g.attributed_ns = SatAdd(g.attributed_ns, d);
     seen.clear();
     const uint32_t* idx =
-        a->enclosure.range_index.data() + a->enclosure.offsets[slot];
+        a->enclosure.range_index.data() + a->enclosure.offsets[lslot];
     for (size_t j = 0; j < cnt; ++j) {
-      std::pair<uint32_t, uint32_t> dn{n.Domain(idx[j]), n.Name(idx[j])};
+      uint32_t dn = dn_of_label[n.label[idx[j]]];
       if (std::find(seen.begin(), seen.end(), dn) != seen.end()) continue;
       seen.push_back(dn);
-      for (int64_t p : {int64_t{-1}, pid}) {
-        AttributionRow& ar = row_for(p, dn.first, dn.second);
+      for (uint32_t sl : {0u, slot}) {
+        AttributionRow& ar = row_for(sl, dn);
         ++ar.inclusive_count;
         ar.inclusive_ns = SatAdd(ar.inclusive_ns, d);
       }
     }
-    uint32_t inner = idx[cnt - 1];
-    for (int64_t p : {int64_t{-1}, pid}) {
-      AttributionRow& ar = row_for(p, n.Domain(inner), n.Name(inner));
+    uint32_t inner = dn_of_label[n.label[idx[cnt - 1]]];
+    for (uint32_t sl : {0u, slot}) {
+      AttributionRow& ar = row_for(sl, inner);
       ++ar.innermost_count;
       ar.innermost_ns = SatAdd(ar.innermost_ns, d);
     }
   }
+  CoverageRow global = cov[0];
+  std::sort(cov.begin() + 1, cov.end(),
+            [](const CoverageRow& x, const CoverageRow& y) { return x.pid < y.pid; });
   global.truncated_launches =
       static_cast<int64_t>(a->enclosure.truncated_launches);
   a->coverage.push_back(global);
-  for (auto& [pid, c] : cov) a->coverage.push_back(c);
+  a->coverage.insert(a->coverage.end(), cov.begin() + 1, cov.end());
   attribution_ = std::move(a);
   return *attribution_;
 }

@@ -131,6 +131,10 @@ class Session {
   const Attribution& attribution();
 
   sqlite3* db() const { return db_; }
+  // NVTX_EVENTS is read as this many rowid ranges, by at most
+  // kMaxLoadThreads threads (see EnsureLoaded).
+  static constexpr int kNvtxParts = 16;
+  static constexpr size_t kMaxLoadThreads = 8;
   // nsys version found in install paths inside StringIds
   // ("/opt/nvidia/nsight-systems/2020.3.2/..."), for exports that have no
   // metadata table. Empty if none.

@@ -40,9 +40,12 @@ class ScopedTimer {
       }
       std::fclose(f);
     }
+    static const auto origin = t0_;  // the first timer's start
+    double at = std::chrono::duration<double>(t0_ - origin).count();
     std::fprintf(stderr,
-                 "nsysexplain: %-44s %9.1f ms  rss %6ld MiB  peak %6ld MiB\n",
-                 label_.c_str(), ms, rss / 1024, hwm / 1024);
+                 "nsysexplain: %-44s %9.1f ms  rss %6ld MiB  peak %6ld MiB"
+                 "  (started at %.2f s)\n",
+                 label_.c_str(), ms, rss / 1024, hwm / 1024, at);
   }
   ScopedTimer(const ScopedTimer&) = delete;
   ScopedTimer& operator=(const ScopedTimer&) = delete;

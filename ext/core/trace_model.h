@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "duration_stats.h"
+#include "page_allocator.h"
 #include "rowid_column.h"
 
 namespace nsysexplain::core {
@@ -40,10 +41,10 @@ class StringTable {
 
 struct Kernels {
   RowidColumn rowid;
-  std::vector<int64_t> start, end, global_pid, correlation_id;
-  std::vector<int32_t> device_id, stream_id;
-  std::vector<uint32_t> name, short_name;  // StringTable ids
-  std::vector<uint8_t> graph_node;         // 1 if graphNodeId is set
+  Column<int64_t> start, end, global_pid, correlation_id;
+  Column<int32_t> device_id, stream_id;
+  Column<uint32_t> name, short_name;  // StringTable ids
+  Column<uint8_t> graph_node;         // 1 if graphNodeId is set
   // Data-quality counters.
   int64_t invalid_rows = 0;      // NULL start/end or end < start (skipped)
   int64_t unresolved_names = 0;  // name id missing from StringIds
@@ -60,8 +61,8 @@ struct Kernels {
 struct RuntimeCalls {
   // Launch rows.
   RowidColumn rowid;
-  std::vector<int64_t> start, end, global_tid, correlation_id;
-  std::vector<uint32_t> name;
+  Column<int64_t> start, end, global_tid, correlation_id;
+  Column<uint32_t> name;
   // Every valid call, grouped.
   struct Group {
     int64_t pid;
@@ -88,7 +89,7 @@ struct NvtxRanges {
     uint8_t event_type;  // 59, 60, 70, 71
   };
   RowidColumn rowid;  // -1 when unknown (WITHOUT ROWID table)
-  std::vector<int64_t> start, end;  // end: kOpenEnd if NULL
+  Column<int64_t> start, end;  // end: kOpenEnd if NULL
   // Where a range applies (docs/SEMANTICS.md): its thread, or its process
   // for start/end ranges that ended on another thread. scope[i] indexes
   // `scopes`; scope ids double as the buckets of the attribution sweep.
@@ -96,8 +97,8 @@ struct NvtxRanges {
     int64_t key;   // globalTid, or process key when `process`
     bool process;
   };
-  std::vector<uint32_t> scope;
-  std::vector<uint32_t> label;  // index into labels
+  Column<uint32_t> scope;
+  Column<uint32_t> label;  // index into labels
   std::vector<Scope> scopes;
   std::vector<Label> labels;
   int64_t invalid_rows = 0;    // end < start, NULL or non-numeric start

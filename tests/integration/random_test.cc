@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <random>
@@ -299,6 +301,80 @@ TEST(RandomTrace, MatchesNaiveComputation) {
       EXPECT_NEAR(r[1].num(), double(e.busy[int(r[0].i)]) / 1e6, 1e-6);
   }
   EXPECT_GT(attributed_cases, 30);
+}
+
+// NVTX_EVENTS is read as several rowid ranges in parallel when it is large
+// (NSYSEXPLAIN_NVTX_PARTS forces a split at any size). Every NVTX-derived
+// result must be identical to one sequential scan, including names interned
+// by different parts, scopes and labels first seen in later parts, and
+// domain names declared in one part and used in another.
+TEST(RandomTrace, SplitNvtxLoadMatchesOneScan) {
+  std::mt19937_64 rng(4242);
+  const char* kQueries[] = {
+      "SELECT * FROM nsys_nvtx_kernel_ranges ORDER BY 1, 6",
+      "SELECT * FROM _nsys_nvtx_ranges ORDER BY 1, 2, 3, 4",
+      "SELECT * FROM _nsys_nvtx_attr ORDER BY 1, 2, 3",
+      "SELECT * FROM _nsys_nvtx_coverage ORDER BY 1",
+      "SELECT * FROM _nsys_data_quality ORDER BY 1",
+      "SELECT * FROM llm_nvtx_ranges",
+      "SELECT * FROM llm_phases",
+  };
+  int split_cases = 0;
+  for (int iter = 0; iter < 25; ++iter) {
+    SCOPED_TRACE(::testing::Message() << "iteration " << iter);
+    Trace t = MakeTrace(rng);
+    TempPath path;
+    {
+      TraceBuilder b(path.path());
+      Write(t, b);
+      // Named domains: declared (eventType 75) before or after their
+      // ranges, one redeclared with a new name (the later row wins), one
+      // never declared; marks (34) interleaved.
+      b.Begin();
+      TraceBuilder::Nvtx d;
+      d.type = 75;
+      d.start = 0;
+      d.global_tid = Gtid(1000, 1001);
+      d.domain = 7;
+      d.text = "vllm";
+      b.AddNvtx(d);
+      for (int i = 0; i < 30; ++i) {
+        TraceBuilder::Nvtx x;
+        x.type = i % 5 == 0 ? 34 : (i % 2 ? 59 : 60);
+        x.start = 10 * i;
+        x.end = 10 * i + 5000;
+        x.global_tid = Gtid(1000, 1001);
+        x.domain = i % 3 == 0 ? 7 : (i % 3 == 1 ? 9 : 11);
+        x.text = i % 4 ? "inline_" + std::to_string(i % 6) : "shared";
+        b.AddNvtx(x);
+      }
+      d.domain = 9;
+      d.text = "nccl";
+      b.AddNvtx(d);
+      d.domain = 7;
+      d.text = "vllm_renamed";
+      b.AddNvtx(d);
+      b.Commit();
+    }
+    unsetenv("NSYSEXPLAIN_NVTX_PARTS");
+    std::vector<std::string> one;
+    {
+      Conn c(path.path(), SQLITE_OPEN_READONLY);
+      ASSERT_EQ(c.Load(), "");
+      for (const char* q : kQueries) one.push_back(Render(c.Query(q)));
+    }
+    for (const char* parts : {"2", "3", "16", "1000"}) {
+      SCOPED_TRACE(std::string("NSYSEXPLAIN_NVTX_PARTS=") + parts);
+      setenv("NSYSEXPLAIN_NVTX_PARTS", parts, 1);
+      Conn c(path.path(), SQLITE_OPEN_READONLY);
+      ASSERT_EQ(c.Load(), "");
+      for (size_t q = 0; q < std::size(kQueries); ++q)
+        EXPECT_EQ(Render(c.Query(kQueries[q])), one[q]) << kQueries[q];
+    }
+    unsetenv("NSYSEXPLAIN_NVTX_PARTS");
+    split_cases += !one[0].empty();
+  }
+  EXPECT_GT(split_cases, 15);
 }
 
 }  // namespace

@@ -295,6 +295,58 @@ TEST(NvtxAttribution, RandomAgainstNaive) {
   EXPECT_GT(process_hits, 1000u);
 }
 
+// Ranges as nsys writes them: each push/pop range when it is popped, so a
+// range comes after everything nested in it (nearly sorted by start, with
+// long displacements for the outer ranges), plus a tail in random order that
+// exhausts the insertion sort's budget mid-way. Against the reference.
+TEST(NvtxAttribution, RangesInPopOrderAgainstNaive) {
+  std::mt19937_64 rng(77);
+  auto U = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  for (int iter = 0; iter < 12; ++iter) {
+    SCOPED_TRACE(::testing::Message() << "iteration " << iter);
+    std::vector<NvtxRange> ranges;
+    std::vector<LaunchCall> launches;
+    for (int64_t tid = 1; tid <= 2; ++tid) {
+      int64_t now = 0;
+      std::vector<int64_t> stack;  // start times
+      // Steps, each with layers, each with ops: pushes and pops in time.
+      for (int step = 0; step < 6; ++step) {
+        stack.push_back(now);
+        for (int layer = 0; layer < 20; ++layer) {
+          stack.push_back(now += U(1, 5));
+          for (int op = 0; op < 40; ++op) {
+            int64_t b = now += U(1, 5);
+            int64_t e = now += U(0, 30);
+            ranges.push_back(Thread(b, e, 1, tid));  // popped at once
+            if (U(0, 9) == 0)
+              launches.push_back(Call(b + (e - b) / 3, b + (e - b) / 2, 1, tid));
+          }
+          ranges.push_back(Thread(stack.back(), now += U(0, 5), 1, tid));
+          stack.pop_back();
+        }
+        ranges.push_back(Thread(stack.back(), now += U(0, 5), 1, tid));
+        stack.pop_back();
+      }
+      if (iter % 3 == 0) {  // a run-long range, written last
+        ranges.push_back(Thread(0, now + 10, 1, tid));
+      }
+      if (iter % 4 == 1) {  // a random tail: too far from sorted
+        for (int i = 0; i < 3000; ++i) {
+          int64_t b = U(0, now);
+          ranges.push_back(Thread(b, b + U(0, 500), 1, tid));
+        }
+      }
+    }
+    Enclosure fast = FindEnclosingRanges(ranges, launches);
+    Enclosure ref = FindEnclosingRangesNaive(ranges, launches);
+    ASSERT_EQ(Offsets(fast), Offsets(ref));
+    ASSERT_EQ(fast.range_index, ref.range_index);
+    EXPECT_GT(fast.range_index.size(), launches.size() * 2);
+  }
+}
+
 // The column interface used by the extension: buckets are given directly.
 // Ranges of bucket b enclose launches whose thread or process bucket is b.
 TEST(NvtxAttribution, ColumnInterfaceRandomAgainstNaive) {

@@ -1,0 +1,103 @@
+// Table loaders: each big nsys table read by one sequential scan (or, for
+// NVTX_EVENTS, by several scans of disjoint rowid ranges that can run on
+// different threads) into the compact columns of core/trace_model.h.
+//
+// Loaders run on private connections in worker threads, so they never touch
+// the session's string table: names that come from StringIds use the shared,
+// read-only id map; any other text (inline NVTX text, "<unresolved ...>")
+// goes to a loader-local table, tagged with kLocal, and is merged afterwards
+// on the calling thread (MergeStrings, MergeNvtxParts).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/trace_model.h"
+#include "schema.h"
+#include "sqlite_api.h"
+
+namespace nsysexplain {
+
+struct PairHash {
+  size_t operator()(const std::pair<int64_t, int64_t>& p) const {
+    uint64_t h = static_cast<uint64_t>(p.first) * 0x9E3779B97F4A7C15ull;
+    h ^= static_cast<uint64_t>(p.second) + 0x7F4A7C159E3779B9ull + (h << 6) +
+         (h >> 2);
+    return static_cast<size_t>(h);
+  }
+};
+
+constexpr uint32_t kLocal = 0x80000000u;  // id lives in the loader's table
+
+struct LoaderStrings {
+  const std::unordered_map<int64_t, uint32_t>* shared = nullptr;
+  core::StringTable local;
+  std::unordered_map<int64_t, uint32_t> unresolved;  // id -> local id
+
+  // Interns `v` in the local table. Inline NVTX texts repeat a few hundred
+  // names millions of times, so a small direct-mapped cache in front of the
+  // hash map answers most calls with one cheap hash and one compare.
+  uint32_t Local(std::string_view v);
+  // Resolves a column that holds a StringIds id (or, in some exports, text).
+  uint32_t Resolve(sqlite3_value* v, int64_t* unresolved_count);
+  // True if the value is text or an id present in StringIds.
+  bool Resolvable(sqlite3_value* v) const;
+  uint32_t ResolveId(int64_t id, int64_t* unresolved_count);
+
+ private:
+  struct CacheEntry {
+    uint64_t hash = 0;
+    uint32_t id = 0;
+    bool used = false;
+  };
+  std::array<CacheEntry, 1024> cache_{};
+};
+
+// Rewrites loader-local ids into the session's table.
+void RemapId(uint32_t& id, const std::vector<uint32_t>& map);
+void Remap(core::Column<uint32_t>& ids, const std::vector<uint32_t>& map);
+// Interns a loader's local strings in `strings`; returns local id -> id.
+std::vector<uint32_t> MergeStrings(const LoaderStrings& str,
+                                   core::StringTable& strings);
+
+void LoadKernels(sqlite3* db, bool is_private, const Schema& s,
+                 LoaderStrings& str, core::Kernels& k);
+
+// Reads every runtime/driver call once: durations go to the statistics of
+// their (pid, name) group; calls whose (process, correlationId) launched a
+// kernel become launch rows, and `kernel_launch` maps each kernel to its
+// launch row (or -1).
+void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
+                 LoaderStrings& str, const core::Kernels& k,
+                 core::RuntimeCalls& r, std::vector<int32_t>& kernel_launch);
+
+// Inclusive rowid ranges that split NVTX_EVENTS into about `parts` scans of
+// similar size; one unbounded range (nullopt) when the table has no rowid,
+// spans fewer than `min_span` rowids, or `parts` <= 1.
+using RowidRange = std::optional<std::pair<int64_t, int64_t>>;
+std::vector<RowidRange> SplitNvtx(sqlite3* db, const Schema& s, int parts,
+                                  uint64_t min_span);
+
+// One rowid range of NVTX_EVENTS. Scopes and labels are local to the part;
+// label names and domains are loader ids of `str`.
+struct NvtxPart {
+  LoaderStrings str;
+  core::NvtxRanges ranges;
+  // (process key, domainId) -> domain name, from eventType 75 rows.
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;
+};
+void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
+                  const RowidRange& rowids, NvtxPart& part);
+
+// Concatenates the parts (in rowid order) into `out`, merging their strings,
+// scopes and labels and resolving domain names; frees each part's columns as
+// soon as they are copied, so the peak is the result plus one part.
+void MergeNvtxParts(std::vector<NvtxPart>& parts, core::StringTable& strings,
+                    core::NvtxRanges& out);
+
+}  // namespace nsysexplain
