@@ -30,10 +30,18 @@ struct RowSource {
   std::shared_ptr<void> keep;  // owns data the cell function points into
 };
 
+// A column of the order rows come in: ORDER BY terms matching a prefix of
+// a dataset's order are consumed (no sorter).
+struct OrderTerm {
+  int column;
+  bool desc;
+};
+
 struct DatasetDef {
   const char* name;
   const char* schema;
   RowSource (*make)(Session&);
+  std::vector<OrderTerm> order = {};  // empty: no defined order
 };
 
 inline void Int(sqlite3_context* c, int64_t v) { sqlite3_result_int64(c, v); }
@@ -128,27 +136,28 @@ RowSource Gpu(Session& s) {
               case 3: Int(c, d.window_end); break;
               case 4: Int(c, d.busy); break;
               case 5: Int(c, int64_t(d.gaps.size())); break;
+              case 6: d.gaps.empty() ? Null(c) : Int(c, d.largest_gap); break;
             }
           }};
 }
 
+// Longest first (then device, start): the order declared for the dataset,
+// so ORDER BY gap_ns DESC [, device_id [, gap_start_ns]] needs no sort and
+// LIMIT N stops after N rows.
 RowSource Gaps(Session& s) {
   const auto* v = &s.devices();
-  auto index = std::make_shared<std::vector<std::pair<uint32_t, uint32_t>>>();
-  for (uint32_t d = 0; d < v->size(); ++d)
-    for (uint32_t g = 0; g < (*v)[d].gaps.size(); ++g) index->push_back({d, g});
+  const auto* index = &s.gaps_by_length();
   return {int64_t(index->size()),
           [v, index](int64_t r, int col, sqlite3_context* c) {
-            auto [d, g] = (*index)[r];
-            const core::Interval& iv = (*v)[d].gaps[g];
+            const GapRef& ref = (*index)[size_t(r)];
+            const core::Interval& iv = (*v)[ref.device].gaps[ref.gap];
             switch (col) {
-              case 0: Int(c, (*v)[d].device); break;
+              case 0: Int(c, (*v)[ref.device].device); break;
               case 1: Int(c, iv.start); break;
               case 2: Int(c, iv.end); break;
               case 3: Int(c, core::SatSub(iv.end, iv.start)); break;
             }
-          },
-          index};
+          }};
 }
 
 RowSource Api(Session& s) {
@@ -544,10 +553,11 @@ const DatasetDef kDatasets[] = {
    "total_ns INTEGER)", Tiny},
   {"_nsys_gpu",
    "CREATE TABLE x(device_id INTEGER, kernels INTEGER, window_start_ns "
-   "INTEGER, window_end_ns INTEGER, busy_ns INTEGER, gaps INTEGER)", Gpu},
+   "INTEGER, window_end_ns INTEGER, busy_ns INTEGER, gaps INTEGER, "
+   "largest_gap_ns INTEGER)", Gpu},
   {"nsys_gpu_gaps",
    "CREATE TABLE x(device_id INTEGER, gap_start_ns INTEGER, gap_end_ns "
-   "INTEGER, gap_ns INTEGER)", Gaps},
+   "INTEGER, gap_ns INTEGER)", Gaps, {{3, true}, {0, false}, {1, false}}},
   {"_nsys_api_calls",
    "CREATE TABLE x(pid INTEGER, api_name TEXT, base_name TEXT, kind TEXT, "
    STATS_COLS ")", Api},
@@ -627,9 +637,17 @@ int Disconnect(sqlite3_vtab* v) {
   return SQLITE_OK;
 }
 
-int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->estimatedCost = 1e6;
   info->estimatedRows = 100000;
+  const auto& order = static_cast<Vtab*>(vtab)->aux->def->order;
+  if (info->nOrderBy > 0 && size_t(info->nOrderBy) <= order.size()) {
+    bool match = true;
+    for (int i = 0; i < info->nOrderBy && match; ++i)
+      match = info->aOrderBy[i].iColumn == order[size_t(i)].column &&
+              bool(info->aOrderBy[i].desc) == order[size_t(i)].desc;
+    info->orderByConsumed = match;
+  }
   return SQLITE_OK;
 }
 

@@ -70,6 +70,7 @@ void Session::Reset() {
   storm_.reset();
   tiny_.reset();
   devices_.reset();
+  gaps_by_length_.reset();
   api_groups_.reset();
   nvtx_groups_.reset();
   pids_.reset();
@@ -418,10 +419,34 @@ const std::vector<DeviceBusy>& Session::devices() {
     auto merged = core::MergeIntervals(std::move(iv));
     d.busy = core::UnionLength(merged);
     d.gaps = core::GapsInWindow(merged, d.window_start, d.window_end);
+    for (const auto& g : d.gaps)
+      d.largest_gap = std::max(d.largest_gap, core::SatSub(g.end, g.start));
     out->push_back(std::move(d));
   }
   devices_ = std::move(out);
   return *devices_;
+}
+
+const std::vector<GapRef>& Session::gaps_by_length() {
+  if (gaps_by_length_) return *gaps_by_length_;
+  const std::vector<DeviceBusy>& v = devices();
+  core::ScopedTimer tm("gaps_by_length");
+  auto out = std::make_unique<std::vector<GapRef>>();
+  for (uint32_t d = 0; d < v.size(); ++d)
+    for (uint32_t g = 0; g < v[d].gaps.size(); ++g) out->push_back({d, g});
+  auto len = [&v](const GapRef& x) {
+    const core::Interval& iv = v[x.device].gaps[x.gap];
+    return core::SatSub(iv.end, iv.start);
+  };
+  // Devices are in device_id order and gaps in time order, so the index
+  // pair breaks ties by (device_id, gap_start_ns).
+  std::sort(out->begin(), out->end(), [&](const GapRef& a, const GapRef& b) {
+    int64_t la = len(a), lb = len(b);
+    if (la != lb) return la > lb;
+    return a.device != b.device ? a.device < b.device : a.gap < b.gap;
+  });
+  gaps_by_length_ = std::move(out);
+  return *gaps_by_length_;
 }
 
 const std::vector<ApiGroup>& Session::api_groups() {

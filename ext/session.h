@@ -47,7 +47,14 @@ struct TinyKernel {
 struct DeviceBusy {
   int32_t device;
   int64_t window_start, window_end, busy, kernels;
-  std::vector<core::Interval> gaps;
+  int64_t largest_gap = 0;  // 0 when there is no gap
+  std::vector<core::Interval> gaps;  // in time order
+};
+
+// A gap of devices()[device].gaps.
+struct GapRef {
+  uint32_t device;  // index into devices()
+  uint32_t gap;     // index into its gaps
 };
 
 struct ApiGroup {
@@ -114,6 +121,8 @@ class Session {
   const std::vector<StormRow>& storm();
   const std::vector<TinyKernel>& tiny_kernels();
   const std::vector<DeviceBusy>& devices();
+  // Every idle gap of every device, longest first (then device, start).
+  const std::vector<GapRef>& gaps_by_length();
   const std::vector<ApiGroup>& api_groups();
   const std::vector<NvtxGroup>& nvtx_groups();
   const std::vector<PidRow>& pids();
@@ -162,6 +171,7 @@ class Session {
   std::unique_ptr<std::vector<StormRow>> storm_;
   std::unique_ptr<std::vector<TinyKernel>> tiny_;
   std::unique_ptr<std::vector<DeviceBusy>> devices_;
+  std::unique_ptr<std::vector<GapRef>> gaps_by_length_;
   std::unique_ptr<std::vector<ApiGroup>> api_groups_;
   std::unique_ptr<std::vector<NvtxGroup>> nvtx_groups_;
   std::unique_ptr<std::vector<PidRow>> pids_;

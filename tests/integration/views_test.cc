@@ -115,8 +115,8 @@ TEST_F(ViewTest, GpuIdleAndGaps) {
             "0|10000|20000|0.01\n"
             "0|4000|5000|0.001\n");
   EXPECT_EQ(Render(c.Query("SELECT * FROM _nsys_gpu")),
-            "0|5|1000|22000|10000|2\n"
-            "1|2|3000|6000|3000|0\n");
+            "0|5|1000|22000|10000|2|10000\n"
+            "1|2|3000|6000|3000|0|NULL\n");
   // The same numbers from the generic building blocks.
   EXPECT_EQ(c.Int("SELECT nsys_union_ns(start, \"end\") FROM "
                   "CUPTI_ACTIVITY_KIND_KERNEL WHERE deviceId = 0"),
@@ -127,6 +127,43 @@ TEST_F(ViewTest, GpuIdleAndGaps) {
                 "CUPTI_ACTIVITY_KIND_KERNEL') ORDER BY grp, gap_start_ns")),
             Render(c.Query("SELECT * FROM nsys_gpu_gaps "
                            "ORDER BY device_id, gap_start_ns")));
+}
+
+// nsys_gpu_gaps comes longest first (then device, start) and says so to
+// SQLite, so that order (or a prefix of it) needs no sort and LIMIT stops
+// early; any other order is still sorted by SQLite. Either way the rows equal
+// a sort of the same rows.
+TEST_F(ViewTest, GapsComeLongestFirstWithoutASort) {
+  // Two devices, equal-length gaps on both, to exercise the tie-breaks.
+  for (int dev = 0; dev < 2; ++dev)
+    for (int64_t s : {0, 100, 300, 600, 700, 1000})
+      t().K(s, s + 50, "k", dev);
+  Conn& c = Open();
+  auto plan = [&](const std::string& q) {
+    std::string out;
+    for (const Row& r : c.Query("EXPLAIN QUERY PLAN " + q)) out += r[3].s + "\n";
+    return out;
+  };
+  const std::string natural = "SELECT * FROM nsys_gpu_gaps";
+  for (const char* ob : {" ORDER BY gap_ns DESC", " ORDER BY gap_ns DESC, device_id",
+                         " ORDER BY gap_ns DESC, device_id, gap_start_ns"})
+    EXPECT_EQ(plan(natural + ob).find("ORDER BY"), std::string::npos) << ob;
+  EXPECT_NE(plan(natural + " ORDER BY gap_ns").find("ORDER BY"), std::string::npos);
+  EXPECT_NE(plan(natural + " ORDER BY device_id").find("ORDER BY"), std::string::npos);
+  EXPECT_EQ(Render(c.Query(natural)),
+            "0|350|600|250\n0|750|1000|250\n1|350|600|250\n1|750|1000|250\n"
+            "0|150|300|150\n1|150|300|150\n0|50|100|50\n0|650|700|50\n"
+            "1|50|100|50\n1|650|700|50\n");
+  // Consumed order equals SQLite's own sort of the same rows.
+  EXPECT_EQ(Render(c.Query(natural + " ORDER BY gap_ns DESC, device_id, gap_start_ns")),
+            Render(c.Query("SELECT * FROM (SELECT * FROM nsys_gpu_gaps ORDER BY "
+                           "device_id DESC) ORDER BY +gap_ns DESC, +device_id, "
+                           "+gap_start_ns")));
+  EXPECT_EQ(Render(c.Query("SELECT gap_start_ns FROM llm_gpu_idle_gaps LIMIT 3")),
+            "350\n750\n350\n");
+  EXPECT_EQ(Render(c.Query("SELECT gap_start_ns FROM nsys_gpu_gaps ORDER BY "
+                           "gap_ns, device_id DESC, gap_start_ns LIMIT 3")),
+            "50\n650\n50\n");
 }
 
 TEST_F(ViewTest, KernelNameFallsBackToShortName) {
