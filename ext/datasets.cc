@@ -146,16 +146,16 @@ RowSource Gpu(Session& s) {
 // LIMIT N stops after N rows.
 RowSource Gaps(Session& s) {
   const auto* v = &s.devices();
-  const auto* index = &s.gaps_by_length();
-  return {int64_t(index->size()),
-          [v, index](int64_t r, int col, sqlite3_context* c) {
-            const GapRef& ref = (*index)[size_t(r)];
+  Session* sp = &s;
+  return {int64_t(s.gap_count()),
+          [v, sp](int64_t r, int col, sqlite3_context* c) {
+            const GapRef& ref = sp->gap_by_length(size_t(r));
             const core::Interval& iv = (*v)[ref.device].gaps[ref.gap];
             switch (col) {
               case 0: Int(c, (*v)[ref.device].device); break;
               case 1: Int(c, iv.start); break;
               case 2: Int(c, iv.end); break;
-              case 3: Int(c, core::SatSub(iv.end, iv.start)); break;
+              case 3: Int(c, ref.length); break;
             }
           }};
 }

@@ -71,6 +71,7 @@ void Session::Reset() {
   tiny_.reset();
   devices_.reset();
   gaps_by_length_.reset();
+  gaps_sorted_ = 0;
   api_groups_.reset();
   nvtx_groups_.reset();
   pids_.reset();
@@ -427,26 +428,38 @@ const std::vector<DeviceBusy>& Session::devices() {
   return *devices_;
 }
 
-const std::vector<GapRef>& Session::gaps_by_length() {
-  if (gaps_by_length_) return *gaps_by_length_;
-  const std::vector<DeviceBusy>& v = devices();
-  core::ScopedTimer tm("gaps_by_length");
-  auto out = std::make_unique<std::vector<GapRef>>();
-  for (uint32_t d = 0; d < v.size(); ++d)
-    for (uint32_t g = 0; g < v[d].gaps.size(); ++g) out->push_back({d, g});
-  auto len = [&v](const GapRef& x) {
-    const core::Interval& iv = v[x.device].gaps[x.gap];
-    return core::SatSub(iv.end, iv.start);
-  };
-  // Devices are in device_id order and gaps in time order, so the index
-  // pair breaks ties by (device_id, gap_start_ns).
-  std::sort(out->begin(), out->end(), [&](const GapRef& a, const GapRef& b) {
-    int64_t la = len(a), lb = len(b);
-    if (la != lb) return la > lb;
-    return a.device != b.device ? a.device < b.device : a.gap < b.gap;
-  });
-  gaps_by_length_ = std::move(out);
-  return *gaps_by_length_;
+size_t Session::gap_count() {
+  if (!gaps_by_length_) {
+    const std::vector<DeviceBusy>& v = devices();
+    auto out = std::make_unique<std::vector<GapRef>>();
+    for (uint32_t d = 0; d < v.size(); ++d)
+      for (uint32_t g = 0; g < v[d].gaps.size(); ++g)
+        out->push_back({core::SatSub(v[d].gaps[g].end, v[d].gaps[g].start), d, g});
+    gaps_by_length_ = std::move(out);
+    gaps_sorted_ = 0;
+  }
+  return gaps_by_length_->size();
+}
+
+const GapRef& Session::gap_by_length(size_t i) {
+  size_t n = gap_count();
+  std::vector<GapRef>& v = *gaps_by_length_;
+  if (i >= gaps_sorted_) {
+    // Devices are in device_id order and gaps in time order, so the index
+    // pair breaks ties by (device_id, gap_start_ns).
+    auto longer = [](const GapRef& a, const GapRef& b) {
+      if (a.length != b.length) return a.length > b.length;
+      return a.device != b.device ? a.device < b.device : a.gap < b.gap;
+    };
+    // Select the next chunk (doubling) from the unsorted rest, then sort it.
+    size_t want = std::min(n, std::max({i + 1, size_t{64}, 2 * gaps_sorted_}));
+    auto first = v.begin() + static_cast<std::ptrdiff_t>(gaps_sorted_);
+    auto last = v.begin() + static_cast<std::ptrdiff_t>(want);
+    if (want < n) std::nth_element(first, last - 1, v.end(), longer);
+    std::sort(first, last, longer);
+    gaps_sorted_ = want;
+  }
+  return v[i];
 }
 
 const std::vector<ApiGroup>& Session::api_groups() {

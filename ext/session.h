@@ -51,8 +51,9 @@ struct DeviceBusy {
   std::vector<core::Interval> gaps;  // in time order
 };
 
-// A gap of devices()[device].gaps.
+// A gap of devices()[device].gaps, with its length.
 struct GapRef {
+  int64_t length;
   uint32_t device;  // index into devices()
   uint32_t gap;     // index into its gaps
 };
@@ -121,8 +122,11 @@ class Session {
   const std::vector<StormRow>& storm();
   const std::vector<TinyKernel>& tiny_kernels();
   const std::vector<DeviceBusy>& devices();
-  // Every idle gap of every device, longest first (then device, start).
-  const std::vector<GapRef>& gaps_by_length();
+  // Number of idle gaps over all devices, and the i-th longest (ties by
+  // device, then start). Sorted lazily: reading the first rows costs O(n),
+  // all of them O(n log n).
+  size_t gap_count();
+  const GapRef& gap_by_length(size_t i);
   const std::vector<ApiGroup>& api_groups();
   const std::vector<NvtxGroup>& nvtx_groups();
   const std::vector<PidRow>& pids();
@@ -172,6 +176,7 @@ class Session {
   std::unique_ptr<std::vector<TinyKernel>> tiny_;
   std::unique_ptr<std::vector<DeviceBusy>> devices_;
   std::unique_ptr<std::vector<GapRef>> gaps_by_length_;
+  size_t gaps_sorted_ = 0;  // gaps_by_length_[0, gaps_sorted_) is in order
   std::unique_ptr<std::vector<ApiGroup>> api_groups_;
   std::unique_ptr<std::vector<NvtxGroup>> nvtx_groups_;
   std::unique_ptr<std::vector<PidRow>> pids_;

@@ -3,6 +3,8 @@
 // times are nanoseconds.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <cmath>
 #include <memory>
 #include <set>
@@ -164,6 +166,36 @@ TEST_F(ViewTest, GapsComeLongestFirstWithoutASort) {
   EXPECT_EQ(Render(c.Query("SELECT gap_start_ns FROM nsys_gpu_gaps ORDER BY "
                            "gap_ns, device_id DESC, gap_start_ns LIMIT 3")),
             "50\n650\n50\n");
+}
+
+// The longest-first order is produced lazily, a doubling chunk at a time:
+// a LIMIT read, then full reads, then reads past chunk boundaries all equal
+// SQLite's sort of the same rows (many ties, two devices).
+TEST_F(ViewTest, GapsSortedLazilyMatchFullSort) {
+  std::mt19937_64 rng(5);
+  t().Begin();
+  for (int dev = 0; dev < 2; ++dev) {
+    int64_t now = 0;
+    for (int i = 0; i < 1500; ++i) {
+      now += int64_t(rng() % 7) * 10;  // gaps of 0..60 ns: many ties
+      t().K(now, now + 5, "k", dev);
+      now += 5;
+    }
+  }
+  t().Commit();
+  Conn& c = Open();
+  Rows first = c.Query("SELECT * FROM nsys_gpu_gaps LIMIT 5");  // first chunk
+  Rows some = c.Query("SELECT * FROM nsys_gpu_gaps LIMIT 200");  // 3 chunks
+  const std::string sorted =
+      Render(c.Query("SELECT * FROM nsys_gpu_gaps ORDER BY +gap_ns DESC, "
+                     "+device_id, +gap_start_ns"));
+  EXPECT_GT(c.Int("SELECT count(*) FROM nsys_gpu_gaps"), 2000);
+  EXPECT_EQ(Render(some), sorted.substr(0, Render(some).size()));
+  EXPECT_EQ(Render(first), sorted.substr(0, Render(first).size()));
+  EXPECT_EQ(Render(c.Query("SELECT * FROM nsys_gpu_gaps")), sorted);
+  EXPECT_EQ(Render(c.Query("SELECT * FROM nsys_gpu_gaps ORDER BY gap_ns DESC, "
+                           "device_id, gap_start_ns")),
+            sorted);
 }
 
 TEST_F(ViewTest, KernelNameFallsBackToShortName) {
