@@ -341,11 +341,9 @@ RowSource KernelRanges(Session& s) {
 }
 
 // GPU time per phase of temp.llm_phase_map (read on every query: the user may
-// change the map). A kernel counts once per phase among its enclosing ranges.
+// change the map; the session reuses the result while the map is the same).
 RowSource PhaseAttr(Session& s) {
-  struct Row { int64_t pid; std::string phase; int64_t kernels, ns; };
-  auto rows = std::make_shared<std::vector<Row>>();
-  std::vector<std::pair<std::string, std::string>> map;  // phase, lower(pattern)
+  PhaseMap map;  // phase, lower(pattern)
   {
     Stmt st(s.db(), "SELECT CAST(phase AS TEXT), lower(CAST(pattern AS TEXT)) "
                     "FROM temp.llm_phase_map WHERE phase IS NOT NULL AND "
@@ -353,53 +351,10 @@ RowSource PhaseAttr(Session& s) {
     while (st.Step()) map.emplace_back(st.Text(0), st.Text(1));
   }
   if (map.empty()) return {0, [](int64_t, int, sqlite3_context* c) { Null(c); }};
-  std::vector<std::string> phases;
-  std::vector<int> phase_of_map;
-  for (auto& [ph, pat] : map) {
-    auto it = std::find(phases.begin(), phases.end(), ph);
-    phase_of_map.push_back(int(it - phases.begin()));
-    if (it == phases.end()) phases.push_back(ph);
-  }
-  const core::Kernels& k = s.kernels();
-  const auto& a = s.attribution();
-  const auto& launch = s.kernel_launch();  // kernel -> enclosure slot
-  const core::NvtxRanges& n = s.nvtx();
-  std::unordered_map<uint32_t, int> phase_of_name;
-  auto phase_of = [&](uint32_t name) {
-    auto it = phase_of_name.find(name);
-    if (it != phase_of_name.end()) return it->second;
-    std::string lower = s.strings().Get(name);
-    for (char& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    int ph = -1;
-    for (size_t m = 0; m < map.size(); ++m)
-      if (lower.find(map[m].second) != std::string::npos) { ph = phase_of_map[m]; break; }
-    phase_of_name.emplace(name, ph);
-    return ph;
-  };
-  std::map<std::pair<int64_t, int>, std::pair<int64_t, int64_t>> agg;
-  std::vector<int> seen;
-  for (size_t i = 0; i < k.size(); ++i) {
-    int32_t slot = launch[i];
-    if (slot < 0) continue;
-    seen.clear();
-    size_t cnt = a.enclosure.Count(slot);
-    const uint32_t* idx = a.enclosure.range_index.data() + a.enclosure.offsets[slot];
-    for (size_t j = 0; j < cnt; ++j) {
-      int ph = phase_of(n.Name(idx[j]));
-      if (ph < 0 || std::find(seen.begin(), seen.end(), ph) != seen.end()) continue;
-      seen.push_back(ph);
-      int64_t d = k.end[i] - k.start[i];
-      for (int64_t p : {int64_t{-1}, core::PidOf(k.global_pid[i])}) {
-        auto& v = agg[{p, ph}];
-        ++v.first;
-        v.second = core::SatAdd(v.second, d);
-      }
-    }
-  }
-  for (auto& [key, v] : agg)
-    rows->push_back({key.first, phases[key.second], v.first, v.second});
-  return {int64_t(rows->size()), [rows](int64_t r, int col, sqlite3_context* c) {
-            const Row& x = (*rows)[r];
+  auto rows = s.phase_attribution(map);
+  const std::vector<PhaseRow>* v = rows.get();
+  return {int64_t(v->size()), [v](int64_t r, int col, sqlite3_context* c) {
+            const PhaseRow& x = (*v)[size_t(r)];
             switch (col) {
               case 0: PidOrNull(c, x.pid); break;
               case 1: Text(c, x.phase); break;
@@ -407,7 +362,8 @@ RowSource PhaseAttr(Session& s) {
               case 3: Int(c, x.ns); break;
             }
           },
-          rows};
+          std::const_pointer_cast<void>(
+              std::static_pointer_cast<const void>(rows))};
 }
 
 // Key/value facts about the trace that need no big-table scan.

@@ -77,6 +77,7 @@ void Session::Reset() {
   pids_.reset();
   kernel_launch_.reset();
   attribution_.reset();
+  phases_.reset();
 }
 
 const Schema& Session::schema() {
@@ -689,6 +690,84 @@ const Session::Attribution& Session::attribution() {
   a->coverage.insert(a->coverage.end(), cov.begin() + 1, cov.end());
   attribution_ = std::move(a);
   return *attribution_;
+}
+
+std::shared_ptr<const std::vector<PhaseRow>> Session::phase_attribution(
+    const PhaseMap& map) {
+  if (phases_ && phase_map_ == map) return phases_;
+  const core::Kernels& k = kernels();
+  const Attribution& a = attribution();
+  const std::vector<int32_t>& launch = kernel_launch();
+  const core::NvtxRanges& n = nvtx();
+  core::ScopedTimer tm("phase attribution");
+  std::vector<std::string> phases;
+  std::vector<int> phase_of_map;
+  for (const auto& [ph, pat] : map) {
+    auto it = std::find(phases.begin(), phases.end(), ph);
+    phase_of_map.push_back(static_cast<int>(it - phases.begin()));
+    if (it == phases.end()) phases.push_back(ph);
+  }
+  // Phase of each label (labels are few; names repeat across labels).
+  std::unordered_map<uint32_t, int> phase_of_name;
+  std::vector<int> phase_of_label(n.labels.size());
+  for (size_t l = 0; l < n.labels.size(); ++l) {
+    uint32_t name = n.labels[l].name;
+    auto it = phase_of_name.find(name);
+    if (it == phase_of_name.end()) {
+      std::string lower = strings_.Get(name);
+      for (char& ch : lower)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      int ph = -1;
+      for (size_t m = 0; m < map.size(); ++m)
+        if (lower.find(map[m].second) != std::string::npos) {
+          ph = phase_of_map[m];
+          break;
+        }
+      it = phase_of_name.emplace(name, ph).first;
+    }
+    phase_of_label[l] = it->second;
+  }
+  // (pid, phase) -> (kernels, ns); pid -1 = all processes.
+  std::map<std::pair<int64_t, int>, std::pair<int64_t, int64_t>> agg;
+  std::vector<std::pair<int64_t, int64_t>> global(phases.size());
+  std::vector<int> seen;
+  for (size_t i = 0; i < k.size(); ++i) {
+    int32_t slot = launch[i];
+    if (slot < 0) continue;
+    size_t cnt = a.enclosure.Count(slot);
+    if (cnt == 0) continue;
+    seen.clear();
+    const uint32_t* idx =
+        a.enclosure.range_index.data() + a.enclosure.offsets[slot];
+    for (size_t j = 0; j < cnt; ++j) {
+      int ph = phase_of_label[n.label[idx[j]]];
+      if (ph < 0 || std::find(seen.begin(), seen.end(), ph) != seen.end())
+        continue;
+      seen.push_back(ph);
+    }
+    if (seen.empty()) continue;
+    int64_t d = k.end[i] - k.start[i];
+    int64_t pid = core::PidOf(k.global_pid[i]);
+    for (int ph : seen) {
+      auto& g = global[static_cast<size_t>(ph)];
+      ++g.first;
+      g.second = SatAdd(g.second, d);
+      auto& v = agg[{pid, ph}];
+      ++v.first;
+      v.second = SatAdd(v.second, d);
+    }
+  }
+  std::vector<PhaseRow> rows;
+  // Global rows first (pid -1 sorts first), then per pid, phases in map order.
+  for (size_t ph = 0; ph < phases.size(); ++ph)
+    if (global[ph].first > 0)
+      rows.push_back({-1, phases[ph], global[ph].first, global[ph].second});
+  for (auto& [key, v] : agg)
+    rows.push_back({key.first, phases[static_cast<size_t>(key.second)], v.first,
+                    v.second});
+  phase_map_ = map;
+  phases_ = std::make_shared<const std::vector<PhaseRow>>(std::move(rows));
+  return phases_;
 }
 
 }  // namespace nsysexplain

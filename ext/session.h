@@ -94,6 +94,15 @@ struct PidRow {
   int64_t first_start = 0, last_end = 0;
 };
 
+// temp.llm_phase_map as (phase, lower-cased pattern), in rowid order.
+using PhaseMap = std::vector<std::pair<std::string, std::string>>;
+
+struct PhaseRow {
+  int64_t pid;  // -1 = all processes
+  std::string phase;
+  int64_t kernels = 0, ns = 0;
+};
+
 class Session {
  public:
   explicit Session(sqlite3* db) : db_(db) {}
@@ -142,6 +151,12 @@ class Session {
     std::vector<CoverageRow> coverage;         // global first, then per pid
   };
   const Attribution& attribution();
+  // GPU time per phase: a kernel counts once per phase among the ranges
+  // enclosing its launch; a range's phase is the first map row whose pattern
+  // its lower-cased name contains. Cached while `map` stays the same; shared
+  // so that an open cursor keeps its rows when another map replaces them.
+  std::shared_ptr<const std::vector<PhaseRow>> phase_attribution(
+      const PhaseMap& map);
 
   sqlite3* db() const { return db_; }
   // NVTX_EVENTS is read as this many rowid ranges, by at most
@@ -182,6 +197,8 @@ class Session {
   std::unique_ptr<std::vector<PidRow>> pids_;
   std::unique_ptr<std::vector<int32_t>> kernel_launch_;
   std::unique_ptr<Attribution> attribution_;
+  PhaseMap phase_map_;
+  std::shared_ptr<const std::vector<PhaseRow>> phases_;
 };
 
 }  // namespace nsysexplain

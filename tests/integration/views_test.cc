@@ -615,10 +615,17 @@ TEST_F(ViewTest, PhasesWithCustomMap) {
             "warm|1|2|0.0066|5|0.0115|73.248\n"
             "gen|2|2|0.027|4|0.0105|66.879\n"
             "other|2|2|0.0025|2|0.005|31.847\n");
-  // Changing the map again is seen by the next query (no cache).
+  // Changing the map again is seen by the next query (the session caches
+  // the result per map content), and so is changing it back.
   c.Exec("DELETE FROM llm_phase_map WHERE phase <> 'gen'");
   EXPECT_EQ(Render(c.Query("SELECT phase, kernel_count FROM llm_phases")),
             "gen|4\n");
+  c.Exec("UPDATE llm_phase_map SET pattern = 'STEP' WHERE pattern = 'Step'");
+  EXPECT_EQ(Render(c.Query("SELECT phase, kernel_count FROM llm_phases")),
+            "gen|4\n");
+  c.Exec("DELETE FROM llm_phase_map WHERE pattern = 'STEP'");
+  EXPECT_EQ(Render(c.Query("SELECT phase, kernel_count FROM llm_phases")),
+            "gen|1\n");
   c.Exec("DELETE FROM llm_phase_map");
   EXPECT_TRUE(c.Query("SELECT * FROM llm_phases").empty());
 }
