@@ -24,8 +24,14 @@
 #     (/usr/bin/time -v), and the time of
 #     sqlite3 TRACE '.load <ext>' 'SELECT count(*) FROM llm_top_kernels'.
 #     The trace is read once before timing so every run sees a warm cache.
+#     Then checks the generator's ground truth (FILE.truth.json) against the
+#     extension's numbers on that trace, exactly (tests/synth, External test;
+#     untimed), and prints OK or FAILED.
 #  4. Prints the measured exponent: the log-log slope of time vs kernels
 #     between consecutive sizes and between the smallest and largest.
+#
+# NSYSEXPLAIN_TIMING=1 makes every run also print its phases (load, merge,
+# attribution, each report query) with time and resident memory to stderr.
 #
 # Times are wall-clock seconds on whatever else the machine is doing; run it
 # on an idle machine for numbers worth comparing.
@@ -46,10 +52,11 @@ command -v cmake >/dev/null || die "cmake not found"
 # ---------------------------------------------------------------- build --
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
   echo "== configuring $BUILD (Release)"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-    -DNSYSEXPLAIN_BUILD_TESTS=OFF >/dev/null
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-for target in nsys-explain-synth nsys-explain-render nsysexplain; do
+# The ground-truth check needs the synth test binary (GoogleTest).
+cmake -S "$ROOT" -B "$BUILD" -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null 2>&1 || true
+for target in nsys-explain-synth nsys-explain-render nsysexplain synth_truth_test; do
   if ! cmake --build "$BUILD" --target "$target" -j "$JOBS" \
       >"$BUILD/bench-build-$target.log" 2>&1; then
     echo "== build of $target FAILED (see $BUILD/bench-build-$target.log)"
@@ -57,6 +64,7 @@ for target in nsys-explain-synth nsys-explain-render nsysexplain; do
 done
 SYNTH=$BUILD/tools/synth/nsys-explain-synth
 RENDER=$BUILD/report/nsys-explain-render
+TRUTH_TEST=$BUILD/tests/synth/synth_truth_test
 EXT=""
 for cand in "$BUILD/ext/libnsysexplain.so" "$BUILD/libnsysexplain.so"; do
   if [ -f "$cand" ]; then EXT=${cand%.so}; break; fi
@@ -154,18 +162,28 @@ for n in "${SIZES[@]}"; do
   else
     echo "   .load + llm_top_kernels          skipped (extension not built)"
   fi
-  echo "$n $size_mb $raw $ours $ratio $rss $extq" >>"$RESULTS"
+  truth="-"
+  if [ -x "$TRUTH_TEST" ]; then
+    if NSYSEXPLAIN_SYNTH_TRACES=$trace "$TRUTH_TEST" \
+        --gtest_filter='External.*' >"$OUT/truth-$n.log" 2>&1; then
+      truth=OK
+    else
+      truth=FAILED
+    fi
+    echo "   ground truth vs extension        ${truth} (log: $OUT/truth-$n.log)"
+  fi
+  echo "$n $size_mb $raw $ours $ratio $rss $extq $truth" >>"$RESULTS"
 done
 
 # ------------------------------------------------------------- summary --
 echo
 awk '
   BEGIN {
-    printf "%10s %9s %9s %9s %7s %8s %9s\n", "kernels", "file_MB", "raw_s",
-           "ours_s", "ratio", "rss_MB", "ext_q_s"
+    printf "%10s %9s %9s %9s %7s %8s %9s %6s\n", "kernels", "file_MB", "raw_s",
+           "ours_s", "ratio", "rss_MB", "ext_q_s", "truth"
   }
   {
-    printf "%10d %9s %9s %9s %7s %8s %9s\n", $1, $2, $3, $4, $5, $6, $7
+    printf "%10d %9s %9s %9s %7s %8s %9s %6s\n", $1, $2, $3, $4, $5, $6, $7, $8
     n[NR] = $1; raw[NR] = $3; ours[NR] = $4; ext[NR] = $7
   }
   function slope(t, i, j) {

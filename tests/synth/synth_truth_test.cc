@@ -886,6 +886,31 @@ TEST_F(Example, TruthReproducibleFromGenerator) {
 }
 #endif  // NSYSEXPLAIN_EXAMPLES_DIR
 
+// Traces generated elsewhere, at any size (bench/run.sh checks its 100k, 1M
+// and 2M traces this way): NSYSEXPLAIN_SYNTH_TRACES=a.sqlite:b.sqlite, each
+// beside its .truth.json. Skipped when the variable is unset (as in CI).
+TEST(External, MatchTruth) {
+  const char* env = std::getenv("NSYSEXPLAIN_SYNTH_TRACES");
+  if (!env || !*env) GTEST_SKIP() << "NSYSEXPLAIN_SYNTH_TRACES is not set";
+  std::string list = env;
+  size_t at = 0;
+  while (at <= list.size()) {
+    size_t end = list.find(':', at);
+    if (end == std::string::npos) end = list.size();
+    std::string path = list.substr(at, end - at);
+    at = end + 1;
+    if (path.empty()) continue;
+    SCOPED_TRACE(path);
+    json truth = LoadJson(path + ".truth.json");
+    ASSERT_TRUE(truth.is_object()) << "no truth file next to " << path;
+    Db db(FileUri(path, "immutable=1"));
+    ASSERT_TRUE(db.LoadExtension()) << db.error();
+    CheckDatasets(db, truth);
+    CheckViews(db, truth);
+    CheckRowCounts(db, truth);
+  }
+}
+
 // SHA-256 known-answer tests (FIPS 180-4 examples).
 TEST(Sha256, KnownAnswers) {
   EXPECT_EQ(Sha256Hex(""),
