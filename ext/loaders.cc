@@ -362,10 +362,11 @@ std::vector<RowidRange> SplitNvtx(sqlite3* db, const Schema& s, int parts,
     try {
       // Two queries: SQLite answers a lone min() or max() of the rowid from
       // the b-tree's edge, but scans the whole table for both at once.
-      Stmt a(db, "SELECT min(rowid) FROM main." + QuoteIdent(t));
-      Stmt b(db, "SELECT max(rowid) FROM main." + QuoteIdent(t));
-      if (a.Step() && !a.IsNull(0) && b.Step() && !b.IsNull(0)) {
-        int64_t lo = a.Int(0), hi = b.Int(0);
+      Stmt min_st(db, "SELECT min(rowid) FROM main." + QuoteIdent(t));
+      Stmt max_st(db, "SELECT max(rowid) FROM main." + QuoteIdent(t));
+      if (min_st.Step() && !min_st.IsNull(0) && max_st.Step() &&
+          !max_st.IsNull(0)) {
+        int64_t lo = min_st.Int(0), hi = max_st.Int(0);
         uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
         if (span >= min_span) {
           uint64_t step = span / static_cast<uint64_t>(parts) + 1;
@@ -432,6 +433,29 @@ class LabelIndex {
   std::array<Slot, 256> cache_{};
 };
 
+// (key, process-scoped?) -> scope index of `n`, added if new. The last scope
+// is remembered: consecutive rows mostly come from the same thread.
+class ScopeIndex {
+ public:
+  uint32_t Get(core::NvtxRanges& n, int64_t key, bool process) {
+    if (last_ != UINT32_MAX && key == last_key_ && process == last_process_)
+      return last_;
+    auto [it, added] = index_.try_emplace({key, process ? 1 : 0},
+                                          static_cast<uint32_t>(n.scopes.size()));
+    if (added) n.scopes.push_back({key, process});
+    last_ = it->second;
+    last_key_ = key;
+    last_process_ = process;
+    return last_;
+  }
+
+ private:
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> index_;
+  int64_t last_key_ = 0;
+  bool last_process_ = false;
+  uint32_t last_ = UINT32_MAX;
+};
+
 }  // namespace
 
 void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
@@ -464,12 +488,7 @@ void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
   n.end.reserve(hint);
   n.scope.reserve(hint);
   n.label.reserve(hint);
-  // (key, process?) -> scope id; the last one is remembered since
-  // consecutive rows mostly come from the same thread.
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> scopes;
-  int64_t last_scope_key = 0;
-  bool last_scope_cross = false;
-  uint32_t last_scope = UINT32_MAX;
+  ScopeIndex scopes;
   LabelIndex labels;
   uint32_t unnamed = str.Local("<unnamed>");
   Scan(db, is_private, sql, [&](const Row& row) {
@@ -509,22 +528,12 @@ void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
     }
     int64_t end_tid = row.IntOr(5, -1);
     bool cross = (type == 60 || type == 71) && end_tid != -1 && end_tid != gtid;
-    int64_t scope_key = cross ? pkey : gtid;
-    if (last_scope == UINT32_MAX || scope_key != last_scope_key ||
-        cross != last_scope_cross) {
-      auto sc = scopes.try_emplace({scope_key, cross ? 1 : 0},
-                                   static_cast<uint32_t>(n.scopes.size()));
-      if (sc.second) n.scopes.push_back({scope_key, cross});
-      last_scope = sc.first->second;
-      last_scope_key = scope_key;
-      last_scope_cross = cross;
-    }
+    n.scope.push_back(scopes.Get(n, cross ? pkey : gtid, cross));
     n.label.push_back(labels.Get(
         n, {pkey, raw_domain, name, static_cast<uint8_t>(type)}));
     n.rowid.push_back(row.IntOr(0, -1));
     n.start.push_back(b);
     n.end.push_back(open ? core::kOpenEnd : e);
-    n.scope.push_back(last_scope);
     n.open_rows += n.end.back() == core::kOpenEnd;  // as Open(i)
     n.cross_thread_rows += cross;
   });
@@ -538,8 +547,8 @@ void MergeNvtxParts(std::vector<NvtxPart>& parts, core::StringTable& strings,
   out.end.reserve(total);
   out.scope.reserve(total);
   out.label.reserve(total);
-  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> scopes;
-  std::unordered_map<LabelKey, uint32_t, LabelKeyHash> labels;
+  ScopeIndex scopes;
+  LabelIndex labels;
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;
   for (NvtxPart& p : parts) {
     core::NvtxRanges& n = p.ranges;
@@ -551,22 +560,14 @@ void MergeNvtxParts(std::vector<NvtxPart>& parts, core::StringTable& strings,
       domains[key] = id;
     }
     std::vector<uint32_t> scope_map(n.scopes.size()), label_map(n.labels.size());
-    for (size_t i = 0; i < n.scopes.size(); ++i) {
-      const auto& sc = n.scopes[i];
-      auto [it, added] =
-          scopes.try_emplace({sc.key, sc.process ? 1 : 0},
-                             static_cast<uint32_t>(out.scopes.size()));
-      if (added) out.scopes.push_back(sc);
-      scope_map[i] = it->second;
-    }
+    for (size_t i = 0; i < n.scopes.size(); ++i)
+      scope_map[i] = scopes.Get(out, n.scopes[i].key, n.scopes[i].process);
     for (size_t i = 0; i < n.labels.size(); ++i) {
-      core::NvtxRanges::Label L = n.labels[i];
-      RemapId(L.name, smap);
-      auto [it, added] = labels.try_emplace(
-          LabelKey{L.process_key, L.raw_domain, L.name, L.event_type},
-          static_cast<uint32_t>(out.labels.size()));
-      if (added) out.labels.push_back(L);
-      label_map[i] = it->second;
+      const core::NvtxRanges::Label& L = n.labels[i];
+      uint32_t name = L.name;
+      RemapId(name, smap);
+      label_map[i] =
+          labels.Get(out, {L.process_key, L.raw_domain, name, L.event_type});
     }
     out.start.insert(out.start.end(), n.start.begin(), n.start.end());
     core::Column<int64_t>().swap(n.start);

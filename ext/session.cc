@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <thread>
 #include <cctype>
 #include <map>
@@ -20,8 +19,6 @@
 
 namespace nsysexplain {
 namespace {
-
-using core::kOpenEnd;
 
 using core::SatAdd;
 
@@ -321,18 +318,18 @@ std::unique_ptr<std::vector<KernelGroup>> GroupKernels(const core::Kernels& k,
 
 const std::vector<KernelGroup>& Session::kernel_groups() {
   if (!kernel_groups_) {
-    kernels();
+    const core::Kernels& k = kernels();
     core::ScopedTimer tm("kernel_groups");
-    kernel_groups_ = GroupKernels(kernels(), false);
+    kernel_groups_ = GroupKernels(k, false);
   }
   return *kernel_groups_;
 }
 
 const std::vector<KernelGroup>& Session::kernel_groups_by_pid() {
   if (!kernel_groups_pid_) {
-    kernels();
+    const core::Kernels& k = kernels();
     core::ScopedTimer tm("kernel_groups_by_pid");
-    kernel_groups_pid_ = GroupKernels(kernels(), true);
+    kernel_groups_pid_ = GroupKernels(k, true);
   }
   return *kernel_groups_pid_;
 }

@@ -99,10 +99,6 @@ std::vector<DurationStats> ComputeGroupStats(
   return out;
 }
 
-DurationStats ComputeStatsSorted(const std::vector<int64_t>& sorted) {
-  return FromSorted(sorted.data(), sorted.size());
-}
-
 DurationStats ComputeStats(std::vector<int64_t> durations) {
   return FromUnsorted(durations.data(), durations.size());
 }

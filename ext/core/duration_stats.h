@@ -28,7 +28,4 @@ DurationStats ComputeStats(std::vector<int64_t> durations);
 // Same, reordering `values` in place instead of copying them.
 DurationStats ComputeStatsInPlace(int64_t* values, size_t n);
 
-// Same, for values already sorted ascending (no copy).
-DurationStats ComputeStatsSorted(const std::vector<int64_t>& sorted);
-
 }  // namespace nsysexplain::core
