@@ -116,12 +116,13 @@ TEST(BadTrace, NotARegularFile) {
   ExpectFatal(d, {d / "fifo.sqlite"}, d / "fifo.sqlite", "not a regular file");
 }
 
+// As root the renderer runs as nobody (PermissionSandbox), so the check applies.
 TEST(BadTrace, Unreadable) {
-  TempDir d;
-  if (!CanTestPermissions(d.path())) GTEST_SKIP() << "temp dir not reachable by nobody";
+  PermissionSandbox d;
+  if (!d.skip_reason().empty()) GTEST_SKIP() << d.skip_reason();
   BuildBasicTrace(d / "locked.sqlite");
   ::chmod((d / "locked.sqlite").c_str(), 0);
-  RunResult r = Render({d / "locked.sqlite"}, "", true);  // as nobody if root
+  RunResult r = d.Render({d / "locked.sqlite"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(LineCount(r.err), 1u) << r.err;
   EXPECT_EQ(r.err, "nsys-explain-render: " + (d / "locked.sqlite") +

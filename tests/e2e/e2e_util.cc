@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -31,40 +34,36 @@ std::string ReadFd(int fd) {
   return s;
 }
 
+void RemoveTree(const std::string& path) {
+  ::chmod(path.c_str(), 0700);
+  ::nftw(path.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 }  // namespace
 
-TempDir::TempDir() {
+std::string TempBase() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/nsysexplain-e2e-XXXXXX";
-  if (!::mkdtemp(tmpl.data())) std::abort();
+  return base && *base ? base : "/tmp";
+}
+
+TempDir::TempDir(const std::string& base) {
+  std::string tmpl = base + "/nsysexplain-e2e-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) {
+    std::fprintf(stderr, "e2e: cannot create a directory under %s\n", base.c_str());
+    std::abort();
+  }
   path_ = tmpl;
 }
 
-TempDir::~TempDir() {
-  ::chmod(path_.c_str(), 0700);
-  ::nftw(path_.c_str(), RemoveEntry, 16, FTW_DEPTH | FTW_PHYS);
-}
+TempDir::~TempDir() { RemoveTree(path_); }
 
-bool CanTestPermissions(const std::string& path) {
-  ::chmod(path.c_str(), 0755);
-  if (::geteuid() != 0) return true;
-  std::string p = path;
-  while (!p.empty() && p != "/") {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH)) return false;
-    size_t slash = p.find_last_of('/');
-    p = slash == 0 ? "/" : p.substr(0, slash);
-  }
-  return true;
-}
-
-RunResult Render(const std::vector<std::string>& args, const std::string& cwd,
-                 bool unprivileged) {
+RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+              const std::string& cwd, bool as_nobody) {
   RunResult r;
   FILE* out = std::tmpfile();
   FILE* err = std::tmpfile();
   if (!out || !err) return r;
-  std::vector<std::string> argv_s = {NSYS_EXPLAIN_RENDER};
+  std::vector<std::string> argv_s = {program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (std::string& a : argv_s) argv.push_back(a.data());
@@ -77,7 +76,7 @@ RunResult Render(const std::vector<std::string>& args, const std::string& cwd,
     ::dup2(devnull, 0);
     ::dup2(::fileno(out), 1);
     ::dup2(::fileno(err), 2);
-    if (unprivileged && ::geteuid() == 0 &&
+    if (as_nobody && ::geteuid() == 0 &&
         (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0))
       ::_exit(125);
     ::alarm(600);  // never hang the suite
@@ -92,6 +91,85 @@ RunResult Render(const std::vector<std::string>& args, const std::string& cwd,
   std::fclose(out);
   std::fclose(err);
   return r;
+}
+
+RunResult Render(const std::vector<std::string>& args, const std::string& cwd) {
+  return RunProgram(NSYS_EXPLAIN_RENDER, args, cwd);
+}
+
+bool AncestorsTraversableByOthers(const std::string& path) {
+  std::string p = path;
+  while (true) {
+    size_t slash = p.find_last_of('/');
+    if (slash == std::string::npos) return true;  // relative: cwd not checked
+    p = slash == 0 ? "/" : p.substr(0, slash);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || !(st.st_mode & S_IXOTH)) return false;
+    if (p == "/") return true;
+  }
+}
+
+PermissionSandbox::PermissionSandbox(const std::string& renderer) {
+  if (::geteuid() != 0) {
+    // Permission checks apply to us: run the renderer where it is.
+    std::string tmpl = TempBase() + "/nsysexplain-perm-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) {
+      skip_reason_ = "cannot create a directory under " + TempBase();
+      return;
+    }
+    root_ = work_ = tmpl;
+    ::chmod(work_.c_str(), 0755);
+    renderer_ = renderer;
+    return;
+  }
+  std::vector<std::string> bases;
+  if (const char* t = std::getenv("TMPDIR"); t && *t) bases.push_back(t);
+  for (const char* b : {"/tmp", "/var/tmp", "/dev/shm"})
+    if (std::find(bases.begin(), bases.end(), b) == bases.end()) bases.push_back(b);
+  std::string tried;
+  for (const std::string& base : bases) {
+    std::string why;
+    std::string tmpl = base + "/nsysexplain-perm-XXXXXX";
+    if (!AncestorsTraversableByOthers(tmpl)) {
+      why = "a parent directory is not searchable by others";
+    } else if (!::mkdtemp(tmpl.data())) {
+      why = std::string("cannot create a directory: ") + std::strerror(errno);
+    } else {
+      ::chmod(tmpl.c_str(), 0755);
+      std::string bin = tmpl + "/nsys-explain-render";
+      std::error_code ec;
+      std::filesystem::copy_file(renderer, bin, ec);
+      ::chmod(bin.c_str(), 0755);
+      RunResult probe;
+      if (!ec) probe = RunProgram(bin, {"--version"}, "", true);
+      if (ec) {
+        why = "cannot copy " + renderer + ": " + ec.message();
+      } else if (probe.exit_code != 0) {
+        why = "nobody cannot run a copy of the renderer there (exit " +
+              std::to_string(probe.exit_code) + ")";
+      } else {
+        root_ = tmpl;
+        work_ = tmpl + "/work";
+        ::mkdir(work_.c_str(), 0755);
+        ::chmod(work_.c_str(), 0755);
+        renderer_ = bin;
+        return;
+      }
+      RemoveTree(tmpl);
+    }
+    tried += (tried.empty() ? "" : "; ") + base + ": " + why;
+  }
+  skip_reason_ =
+      "running as root, and no temp directory lets nobody run the renderer (" + tried +
+      "); set TMPDIR to a directory every user can traverse";
+}
+
+PermissionSandbox::~PermissionSandbox() {
+  if (!root_.empty()) RemoveTree(root_);
+}
+
+RunResult PermissionSandbox::Render(const std::vector<std::string>& args) const {
+  return RunProgram(renderer_, args, "", true);
 }
 
 bool Exists(const std::string& path) {

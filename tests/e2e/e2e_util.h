@@ -9,10 +9,14 @@
 
 namespace e2e {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents.
+// $TMPDIR when set and not empty, else /tmp.
+std::string TempBase();
+
+// A fresh directory under `base` (default TempBase()), removed with its
+// contents.
 class TempDir {
  public:
-  TempDir();
+  explicit TempDir(const std::string& base = TempBase());
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -28,16 +32,49 @@ struct RunResult {
   std::string out, err;
 };
 
-// Runs nsys-explain-render with `args` (no shell), in `cwd` if not empty.
-// With `unprivileged`, a root caller runs it as nobody (65534), so that
-// permission checks apply.
-RunResult Render(const std::vector<std::string>& args, const std::string& cwd = "",
-                 bool unprivileged = false);
+// Runs `program` with `args` (no shell), in `cwd` if not empty. With
+// `as_nobody`, a root caller runs it as nobody (65534, no groups).
+RunResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                     const std::string& cwd = "", bool as_nobody = false);
 
-// True when permission tests can run: not root, or root and every ancestor
-// of `path` is traversable by others (then Render(..., true) runs as nobody).
-// Makes `path` itself mode 0755.
-bool CanTestPermissions(const std::string& path);
+// Runs the nsys-explain-render under test with `args`, in `cwd` if not empty.
+RunResult Render(const std::vector<std::string>& args, const std::string& cwd = "");
+
+// Where the permission tests run (unreadable trace, unwritable --out).
+// Permission checks do not apply to root, so a root caller runs the renderer
+// as nobody; nobody must then reach both the renderer and the test files.
+// A clone under a private directory (a 0700 home such as /root, a mktemp -d
+// folder) leaves the build tree unreachable, so as root the sandbox copies
+// the renderer into a fresh world-traversable directory under the first
+// candidate base ($TMPDIR, /tmp, /var/tmp, /dev/shm) whose every ancestor
+// nobody can traverse, and proves it by running the copy as nobody with
+// --version. A non-root caller runs `renderer` itself, in a directory under
+// TempBase(). skip_reason() says why permission tests cannot run here
+// (empty when they can).
+class PermissionSandbox {
+ public:
+  explicit PermissionSandbox(const std::string& renderer = NSYS_EXPLAIN_RENDER);
+  PermissionSandbox(const PermissionSandbox&) = delete;
+  PermissionSandbox& operator=(const PermissionSandbox&) = delete;
+  ~PermissionSandbox();
+
+  const std::string& skip_reason() const { return skip_reason_; }
+  // The directory for test files (mode 0755, reachable by the runner).
+  const std::string& path() const { return work_; }
+  std::string operator/(const std::string& name) const { return work_ + "/" + name; }
+  // The renderer binary that Render() executes.
+  const std::string& renderer() const { return renderer_; }
+  // Runs the renderer as the sandbox's user (nobody when the caller is root).
+  RunResult Render(const std::vector<std::string>& args) const;
+
+ private:
+  std::string root_;  // removed with its contents; empty when none was made
+  std::string work_, renderer_, skip_reason_;
+};
+
+// True when every ancestor directory of `path` (not `path` itself) has the
+// search bit for others.
+bool AncestorsTraversableByOthers(const std::string& path);
 
 bool Exists(const std::string& path);
 bool IsDir(const std::string& path);

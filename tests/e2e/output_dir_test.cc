@@ -105,31 +105,57 @@ TEST_F(OutDir, ParentIsAFile) {
   EXPECT_EQ(ListDir(dir_.path()), (std::vector<std::string>{"file", "in"}));
 }
 
-// As root these run the renderer as nobody, so the permission checks apply.
-TEST_F(OutDir, UnwritableParent) {
-  if (!CanTestPermissions(dir_.path())) GTEST_SKIP() << "temp dir not reachable by nobody";
-  ::chmod((dir_ / "in").c_str(), 0755);
-  ::mkdir((dir_ / "ro").c_str(), 0555);
-  ::chmod((dir_ / "ro").c_str(), 0555);
-  RunResult r = Render({trace_, "--out", dir_ / "ro/out"}, "", true);
-  ExpectFailure(r, dir_ / "ro/out");
-  EXPECT_TRUE(ListDir(dir_ / "ro").empty());
-  r = Render({trace_, "--out", dir_ / "ro/x/y"}, "", true);
-  ExpectFailure(r, dir_ / "ro/x/y");
-  EXPECT_TRUE(ListDir(dir_ / "ro").empty());
+// As root these run the renderer as nobody (PermissionSandbox), so the
+// permission checks apply.
+class OutDirPermissions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!box_.skip_reason().empty()) GTEST_SKIP() << box_.skip_reason();
+    ::mkdir((box_ / "in").c_str(), 0755);
+    ::chmod((box_ / "in").c_str(), 0755);  // whatever the umask
+    trace_ = box_ / "in/t.sqlite";
+    BuildBasicTrace(trace_);
+    ::chmod(trace_.c_str(), 0644);
+  }
+  void ExpectFailure(const RunResult& r, const std::string& subject) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(LineCount(r.err), 1u) << r.err;
+    EXPECT_EQ(r.err.rfind("nsys-explain-render: " + subject + ": ", 0), 0u) << r.err;
+  }
+  PermissionSandbox box_;
+  std::string trace_;
+};
+
+TEST_F(OutDirPermissions, UnwritableParent) {
+  ::mkdir((box_ / "ro").c_str(), 0555);
+  ::chmod((box_ / "ro").c_str(), 0555);
+  RunResult r = box_.Render({trace_, "--out", box_ / "ro/out"});
+  ExpectFailure(r, box_ / "ro/out");
+  EXPECT_TRUE(ListDir(box_ / "ro").empty());
+  r = box_.Render({trace_, "--out", box_ / "ro/x/y"});
+  ExpectFailure(r, box_ / "ro/x/y");
+  EXPECT_TRUE(ListDir(box_ / "ro").empty());
 }
 
-TEST_F(OutDir, ExistingDirWithUnwritableParent) {
-  if (!CanTestPermissions(dir_.path())) GTEST_SKIP() << "temp dir not reachable by nobody";
-  ::chmod((dir_ / "in").c_str(), 0755);
-  ::mkdir((dir_ / "ro").c_str(), 0755);
-  ::mkdir((dir_ / "ro/out").c_str(), 0777);
-  ::chmod((dir_ / "ro/out").c_str(), 0777);
-  ::chmod((dir_ / "ro").c_str(), 0555);
-  RunResult r = Render({trace_, "--out", dir_ / "ro/out"}, "", true);
-  ExpectFailure(r, dir_ / "ro/out");
-  EXPECT_TRUE(ListDir(dir_ / "ro/out").empty());
-  EXPECT_EQ(ListDir(dir_ / "ro"), std::vector<std::string>{"out"});
+TEST_F(OutDirPermissions, ExistingDirWithUnwritableParent) {
+  ::mkdir((box_ / "ro").c_str(), 0755);
+  ::mkdir((box_ / "ro/out").c_str(), 0777);
+  ::chmod((box_ / "ro/out").c_str(), 0777);
+  ::chmod((box_ / "ro").c_str(), 0555);
+  RunResult r = box_.Render({trace_, "--out", box_ / "ro/out"});
+  ExpectFailure(r, box_ / "ro/out");
+  EXPECT_TRUE(ListDir(box_ / "ro/out").empty());
+  EXPECT_EQ(ListDir(box_ / "ro"), std::vector<std::string>{"out"});
+}
+
+// The sandbox itself works where the user can write: the renderer it runs
+// succeeds on a readable trace and a writable --out.
+TEST_F(OutDirPermissions, WritableOutSucceeds) {
+  ::mkdir((box_ / "rw").c_str(), 0777);
+  ::chmod((box_ / "rw").c_str(), 0777);
+  RunResult r = box_.Render({trace_, "--out", box_ / "rw/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Exists(box_ / "rw/out/report.md"));
 }
 
 TEST_F(OutDir, RelativeOutDir) {
