@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/trace_model.h"
+#include "scan.h"
 #include "schema.h"
 #include "sqlite_api.h"
 
@@ -80,8 +81,8 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
 // similar size; one unbounded range (nullopt) when the table has no rowid,
 // spans fewer than `min_span` rowids, or `parts` <= 1.
 using RowidRange = std::optional<std::pair<int64_t, int64_t>>;
-std::vector<RowidRange> SplitNvtx(sqlite3* db, const Schema& s, int parts,
-                                  uint64_t min_span);
+std::vector<RowidRange> SplitNvtx(sqlite3* db, bool is_private, const Schema& s,
+                                  int parts, uint64_t min_span);
 
 // One rowid range of NVTX_EVENTS. Scopes and labels are local to the part;
 // label names and domains are loader ids of `str`.

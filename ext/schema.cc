@@ -25,22 +25,27 @@ std::string Schema::Meta(const std::string& key) const {
   return "";
 }
 
-Schema Schema::Probe(sqlite3* db) {
+std::string Schema::Qualified(const std::string& table) const {
+  return QuoteIdent(db) + "." + QuoteIdent(table);
+}
+
+Schema Schema::Probe(sqlite3* db, const std::string& schema) {
   Schema s;
+  s.db = schema;
   {
-    Stmt st(db,
-            "SELECT name FROM main.sqlite_master WHERE type = 'table' "
-            "ORDER BY name");
+    Stmt st(db, "SELECT name FROM " + QuoteIdent(schema) +
+                    ".sqlite_master WHERE type = 'table' ORDER BY name");
     while (st.Step()) s.tables[st.Text(0)];
   }
   {
-    Stmt st(db,
-            "SELECT name FROM pragma_table_list WHERE schema = 'main' AND wr");
+    Stmt st(db, "SELECT name FROM pragma_table_list WHERE schema = ?1 AND wr");
+    sqlite3_bind_text(st.get(), 1, schema.c_str(), -1, kTransient);
     while (st.Step()) s.without_rowid.insert(st.Text(0));
   }
   for (auto& [name, cols] : s.tables) {
-    Stmt st(db, "SELECT name FROM pragma_table_info(?1, 'main')");
+    Stmt st(db, "SELECT name FROM pragma_table_info(?1, ?2)");
     sqlite3_bind_text(st.get(), 1, name.c_str(), -1, kTransient);
+    sqlite3_bind_text(st.get(), 2, schema.c_str(), -1, kTransient);
     while (st.Step()) cols.push_back(st.Text(0));
   }
   auto has_cols = [&](const std::string& t, std::initializer_list<const char*> cs) {
@@ -68,16 +73,15 @@ Schema Schema::Probe(sqlite3* db) {
   for (const char* m : {"META_DATA_EXPORT", "EXPORT_META_DATA"}) {
     if (s.Has(m) && has_cols(m, {"name", "value"})) {
       s.meta_table = m;
-      Stmt st(db, "SELECT name, CAST(value AS TEXT) FROM main." +
-                      QuoteIdent(m) + " LIMIT 10000");
+      Stmt st(db, "SELECT name, CAST(value AS TEXT) FROM " + s.Qualified(m) +
+                      " LIMIT 10000");
       while (st.Step()) s.meta.emplace_back(st.Text(0), st.Text(1));
       break;
     }
   }
   if (s.Has("META_DATA_CAPTURE") && has_cols("META_DATA_CAPTURE", {"name", "value"})) {
-    Stmt st(db,
-            "SELECT name, CAST(value AS TEXT) FROM main.META_DATA_CAPTURE "
-            "LIMIT 10000");
+    Stmt st(db, "SELECT name, CAST(value AS TEXT) FROM " +
+                    s.Qualified("META_DATA_CAPTURE") + " LIMIT 10000");
     while (st.Step()) s.capture.emplace_back(st.Text(0), st.Text(1));
   }
   return s;

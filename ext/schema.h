@@ -1,5 +1,6 @@
-// Schema probe: which nsys tables and columns exist in the "main" database,
-// which name sources are used, and the export metadata (versions).
+// Schema probe: which nsys tables and columns exist in one database of the
+// connection ("main" or an attached schema), which name sources are used,
+// and the export metadata (versions).
 #pragma once
 #include <map>
 #include <set>
@@ -12,6 +13,7 @@
 namespace nsysexplain {
 
 struct Schema {
+  std::string db = "main";  // the database (schema name) probed
   // table name -> column names (as declared), for every table in main.
   std::map<std::string, std::vector<std::string>> tables;
   std::set<std::string> without_rowid;  // WITHOUT ROWID tables (no rowid)
@@ -25,7 +27,10 @@ struct Schema {
   bool HasColumn(const std::string& table, const std::string& col) const;
   std::string Meta(const std::string& key) const;  // "" if absent
 
-  static Schema Probe(sqlite3* db);
+  // "<db>"."<table>", for FROM clauses.
+  std::string Qualified(const std::string& table) const;
+
+  static Schema Probe(sqlite3* db, const std::string& schema = "main");
 };
 
 // Quotes an identifier for SQL ("..." with doubled quotes).

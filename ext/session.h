@@ -1,7 +1,14 @@
-// Per-connection cache: the big nsys tables read once into compact columns
-// (core/trace_model.h) and every shared intermediate result computed at most
-// once, on first use. All report views are served from here through the
-// dataset virtual tables (datasets.cc). Nothing is ever written to the trace.
+// Per-connection cache. Every result the extension computes (the big tables
+// read into compact columns, and every analysis's intermediate results) is
+// one entry of a single map keyed by what it depends on:
+//
+//   (result name, Scope{schema, time window}, parameter key) -> result
+//
+// Entries are computed on first use and shared: dataset cursors hold a
+// shared_ptr to what they read, so dropping the cache (Reset) while a scan
+// is running frees nothing under it. Analyses ask for their inputs through
+// Get<A>(scope) and tables through tables(scope, {...}); a new analysis adds
+// no member here (docs/ARCHITECTURE.md).
 //
 // The cache is dropped when another connection changes the database
 // (PRAGMA data_version moves) or when the user calls nsys_reset(). Writes made
@@ -10,97 +17,54 @@
 // llm_phase_map edit): after editing the trace in place, call nsys_reset().
 #pragma once
 #include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
-#include "core/duration_stats.h"
-#include "core/interval_union.h"
-#include "core/nvtx_attribution.h"
 #include "core/trace_model.h"
 #include "schema.h"
 #include "sqlite_api.h"
 
 namespace nsysexplain {
 
-struct KernelGroup {
-  int64_t pid;          // -1 for the global table
-  uint32_t name;
-  uint32_t short_name;
-  int32_t device;
-  core::DurationStats stats;
+// What a result depends on besides its own parameters: the schema the trace
+// is in ("main", or an ATTACHed one) and the time window [from, to] in ns.
+// The full trace is the default window; analyses that restrict themselves
+// to a window read it from here, so a windowed or attached-trace result is
+// cached beside the full one instead of replacing it.
+struct Scope {
+  std::string schema = "main";
+  int64_t from = std::numeric_limits<int64_t>::min();
+  int64_t to = std::numeric_limits<int64_t>::max();
+  bool operator<(const Scope& o) const {
+    return std::tie(schema, from, to) < std::tie(o.schema, o.from, o.to);
+  }
+  // The same trace, whole (tables are read whole and shared by windows).
+  Scope Whole() const { return Scope{schema}; }
 };
 
-struct StormRow {
-  int64_t pid;  // -1 = all processes
-  int64_t first_start, last_end;
-  core::DurationStats stats;
+// One trace's schema probe and names. Loaders and analyses intern strings
+// here; every id in a result of this trace refers to it.
+struct Trace {
+  Schema schema;
+  core::StringTable strings;
+  std::unordered_map<int64_t, uint32_t> string_ids;  // StringIds id -> id
 };
 
-struct TinyKernel {
-  int64_t pid;  // -1 = all processes
-  uint32_t name;
-  int64_t count, total;
-};
+// The big tables, by name. tables() loads the requested ones that are not
+// cached yet, together and in parallel (table_load.cc).
+enum class Table { kKernels, kRuntime, kNvtx };
 
-struct DeviceBusy {
-  int32_t device;
-  int64_t window_start, window_end, busy, kernels;
-  int64_t largest_gap = 0;  // 0 when there is no gap
-  std::vector<core::Interval> gaps;  // in time order
-};
-
-// A gap of devices()[device].gaps, with its length.
-struct GapRef {
-  int64_t length;
-  uint32_t device;  // index into devices()
-  uint32_t gap;     // index into its gaps
-};
-
-struct ApiGroup {
-  int64_t pid;
-  uint32_t name;
-  uint32_t base_name;
-  std::string kind;
-  core::DurationStats stats;
-};
-
-struct NvtxGroup {
-  int64_t pid;
-  uint32_t domain, name;
-  const char* style;  // "push_pop" or "start_end"
-  int64_t count = 0, open_count = 0, total = 0, min = 0, max = 0;
-};
-
-struct AttributionRow {
-  int64_t pid;  // -1 = all processes
-  uint32_t domain, name;
-  int64_t inclusive_count = 0, inclusive_ns = 0;
-  int64_t innermost_count = 0, innermost_ns = 0;
-};
-
-struct CoverageRow {
-  int64_t pid;  // -1 = all processes
-  int64_t kernels = 0, kernel_ns = 0;
-  int64_t launched = 0, launched_ns = 0;      // kernels with a launch row
-  int64_t attributed = 0, attributed_ns = 0;  // kernels inside >= 1 range
-  int64_t truncated_launches = 0;  // launches cut to core::kMaxEnclosing
-};
-
-struct PidRow {
-  int64_t pid;
-  int64_t kernels = 0, kernel_ns = 0;
-  int64_t first_start = 0, last_end = 0;
-};
-
-// temp.llm_phase_map as (phase, lower-cased pattern), in rowid order.
-using PhaseMap = std::vector<std::pair<std::string, std::string>>;
-
-struct PhaseRow {
-  int64_t pid;  // -1 = all processes
-  std::string phase;
-  int64_t kernels = 0, ns = 0;
+// CUPTI_ACTIVITY_KIND_RUNTIME as loaded: the launch rows and API statistics,
+// and kernel -> index of its launch row (or -1), matched PID-safely.
+struct RuntimeTable {
+  core::RuntimeCalls calls;
+  std::vector<int32_t> kernel_launch;
 };
 
 class Session {
@@ -109,96 +73,83 @@ class Session {
 
   // Drops everything cached if the database changed since it was read.
   void CheckFresh();
-  // Drops the cache; deferred while dataset cursors read from it (their rows
-  // point into it) and done when the last one closes.
+  // Drops the cache (cursors keep what they hold until they close).
   void Reset();
-  void AcquireReader() { ++readers_; }
-  void ReleaseReader() {
-    if (--readers_ == 0 && reset_pending_) Reset();
-  }
-
-  const Schema& schema();
-  core::StringTable& strings() { return strings_; }
-  // Loads the requested tables that are not loaded yet, in parallel when
-  // possible (see session.cc).
-  void EnsureLoaded(bool kernels, bool runtime, bool nvtx);
-  const core::Kernels& kernels();
-  const core::RuntimeCalls& runtime();
-  const core::NvtxRanges& nvtx();
-
-  const std::vector<KernelGroup>& kernel_groups();
-  const std::vector<KernelGroup>& kernel_groups_by_pid();
-  const std::vector<StormRow>& storm();
-  const std::vector<TinyKernel>& tiny_kernels();
-  const std::vector<DeviceBusy>& devices();
-  // Number of idle gaps over all devices, and the i-th longest (ties by
-  // device, then start). Sorted lazily: reading the first rows costs O(n),
-  // all of them O(n log n).
-  size_t gap_count();
-  const GapRef& gap_by_length(size_t i);
-  const std::vector<ApiGroup>& api_groups();
-  const std::vector<NvtxGroup>& nvtx_groups();
-  const std::vector<PidRow>& pids();
-
-  // Kernel -> index of its launch row in runtime(), or -1.
-  const std::vector<int32_t>& kernel_launch();
-  // Enclosing ranges of every launch row, and kernel -> launch row.
-  struct Attribution {
-    // Slots are runtime() rows (every stored runtime row launched a kernel);
-    // kernel_launch() maps each kernel to its slot, or -1.
-    core::Enclosure enclosure;                 // over slots
-    std::vector<AttributionRow> rows;          // global (pid -1) and per pid
-    std::vector<CoverageRow> coverage;         // global first, then per pid
-  };
-  const Attribution& attribution();
-  // GPU time per phase: a kernel counts once per phase among the ranges
-  // enclosing its launch; a range's phase is the first map row whose pattern
-  // its lower-cased name contains. Cached while `map` stays the same; shared
-  // so that an open cursor keeps its rows when another map replaces them.
-  std::shared_ptr<const std::vector<PhaseRow>> phase_attribution(
-      const PhaseMap& map);
 
   sqlite3* db() const { return db_; }
-  // NVTX_EVENTS is read as this many rowid ranges, by at most
-  // kMaxLoadThreads threads (see EnsureLoaded).
-  static constexpr int kNvtxParts = 16;
-  static constexpr size_t kMaxLoadThreads = 8;
+
+  // The trace's schema probe and string table (probed on first use).
+  std::shared_ptr<Trace> trace(const Scope& scope = {});
+  const Schema& schema(const Scope& scope = {}) { return trace(scope)->schema; }
+
+  // Loads `which` (those not cached yet) together, in parallel.
+  void Load(const Scope& scope, std::initializer_list<Table> which);
+  std::shared_ptr<const core::Kernels> kernels(const Scope& scope = {});
+  std::shared_ptr<const RuntimeTable> runtime(const Scope& scope = {});
+  std::shared_ptr<const core::NvtxRanges> nvtx(const Scope& scope = {});
+
+  // The cached result of analysis A (A::kName, A::Result,
+  // A::Compute(Session&, const Scope&)), computed on first use.
+  template <class A>
+  std::shared_ptr<const typename A::Result> Get(const Scope& scope = {}) {
+    return GetOrCompute<typename A::Result>(A::kName, scope, "",
+                                            [&] { return A::Compute(*this, scope); });
+  }
+  // The same with a parameter: `param_key` identifies `param` (results for
+  // different keys are cached side by side).
+  template <class A, class P>
+  std::shared_ptr<const typename A::Result> Get(const Scope& scope, const P& param,
+                                                const std::string& param_key) {
+    return GetOrCompute<typename A::Result>(
+        A::kName, scope, param_key, [&] { return A::Compute(*this, scope, param); });
+  }
+
   // nsys version found in install paths inside StringIds
   // ("/opt/nvidia/nsight-systems/2020.3.2/..."), for exports that have no
   // metadata table. Empty if none.
-  std::string CaptureVersionHint();
+  std::string CaptureVersionHint(const Scope& scope = {});
 
  private:
+  struct Key {
+    std::string name;
+    Scope scope;
+    std::string param;
+    bool operator<(const Key& o) const {
+      return std::tie(name, scope, param) < std::tie(o.name, o.scope, o.param);
+    }
+  };
+
+  template <class R, class F>
+  std::shared_ptr<const R> GetOrCompute(const char* name, const Scope& scope,
+                                        const std::string& param, F&& compute) {
+    Key key{name, scope, param};
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return std::static_pointer_cast<const R>(it->second);
+    std::shared_ptr<R> r = std::make_shared<R>(compute());
+    cache_[std::move(key)] = r;
+    return r;
+  }
+  template <class R>
+  std::shared_ptr<const R> Cached(const char* name, const Scope& scope) {
+    auto it = cache_.find(Key{name, scope, ""});
+    return it == cache_.end() ? nullptr
+                              : std::static_pointer_cast<const R>(it->second);
+  }
+  void Store(const char* name, const Scope& scope, std::shared_ptr<void> v) {
+    cache_[Key{name, scope, ""}] = std::move(v);
+  }
   int64_t DataVersion();
-  void LoadStrings();
-  sqlite3* OpenPrivate();
+
+  static constexpr const char* kTraceKey = "trace";
+  static constexpr const char* kKernelsKey = "table:kernels";
+  static constexpr const char* kRuntimeKey = "table:runtime";
+  static constexpr const char* kNvtxKey = "table:nvtx";
 
   sqlite3* db_;
   int64_t data_version_ = -1;
-  int readers_ = 0;             // open dataset cursors
-  bool reset_pending_ = false;  // Reset() asked while readers_ > 0
-
-  std::optional<Schema> schema_;
-  core::StringTable strings_;
-  bool strings_loaded_ = false;
-  std::unordered_map<int64_t, uint32_t> string_ids_;
-
-  std::unique_ptr<core::Kernels> kernels_;
-  std::unique_ptr<core::RuntimeCalls> runtime_;
-  std::unique_ptr<core::NvtxRanges> nvtx_;
-  std::unique_ptr<std::vector<KernelGroup>> kernel_groups_, kernel_groups_pid_;
-  std::unique_ptr<std::vector<StormRow>> storm_;
-  std::unique_ptr<std::vector<TinyKernel>> tiny_;
-  std::unique_ptr<std::vector<DeviceBusy>> devices_;
-  std::unique_ptr<std::vector<GapRef>> gaps_by_length_;
-  size_t gaps_sorted_ = 0;  // gaps_by_length_[0, gaps_sorted_) is in order
-  std::unique_ptr<std::vector<ApiGroup>> api_groups_;
-  std::unique_ptr<std::vector<NvtxGroup>> nvtx_groups_;
-  std::unique_ptr<std::vector<PidRow>> pids_;
-  std::unique_ptr<std::vector<int32_t>> kernel_launch_;
-  std::unique_ptr<Attribution> attribution_;
-  PhaseMap phase_map_;
-  std::shared_ptr<const std::vector<PhaseRow>> phases_;
+  // Results are immutable once stored, except the Trace entries, whose
+  // string tables grow as names are interned.
+  std::map<Key, std::shared_ptr<void>> cache_;
 };
 
 }  // namespace nsysexplain

@@ -1,0 +1,47 @@
+// An analysis module: one file pair ext/analyses/<name>.{h,cc} holding its
+// intermediate results (row types and how they are computed from the loaded
+// columns; pure algorithms stay in ext/core/) and the datasets that serve
+// them to sql/<name>.sql. The registry (generated from NSYSEXPLAIN_ANALYSES
+// in ext/CMakeLists.txt) lists every module; docs/ARCHITECTURE.md has the
+// checklist for adding one.
+//
+// A cached result is a struct with
+//   static constexpr const char* kName;   // unique cache name
+//   using Result = ...;                    // what Compute returns
+//   static Result Compute(Session&, const Scope&);
+// and is read with session.Get<Struct>(scope).
+#pragma once
+#include <vector>
+
+#include "dataset.h"
+#include "session.h"
+
+namespace nsysexplain {
+
+struct AnalysisModule {
+  const char* name;  // = the file names ext/analyses/<name>.cc, sql/<name>.sql
+  std::vector<DatasetDef> datasets;
+};
+
+// Every module, in NSYSEXPLAIN_ANALYSES order (generated registry.cc).
+const std::vector<const AnalysisModule*>& Analyses();
+
+// Defines the accessor the generated registry calls for module `name`:
+//   NSYSEXPLAIN_ANALYSIS(gpu_idle) { return {"gpu_idle", {Datasets...}}; }
+#define NSYSEXPLAIN_ANALYSIS(name)                              \
+  static AnalysisModule MakeAnalysisModule_##name();            \
+  const AnalysisModule& AnalysisModule_##name() {               \
+    static const AnalysisModule m = MakeAnalysisModule_##name(); \
+    return m;                                                   \
+  }                                                             \
+  static AnalysisModule MakeAnalysisModule_##name()
+
+// The rows of a per-trace vector result, with the trace's strings.
+template <class T>
+Rows<T> RowsOfResult(Session& s, std::shared_ptr<const std::vector<T>> v,
+                     const Scope& scope = {}) {
+  std::shared_ptr<Trace> t = s.trace(scope);
+  return RowsOf<T>(std::move(v), &t->strings, {t});
+}
+
+}  // namespace nsysexplain

@@ -1,0 +1,26 @@
+// Kernel statistics per (name, device) and per (PID, name, device), and the
+// per-kernel table nsys_kernels. Views: sql/kernels.sql.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "core/duration_stats.h"
+#include "session.h"
+
+namespace nsysexplain {
+
+struct KernelGroup {
+  int64_t pid;          // -1 for the global rows
+  uint32_t name;
+  uint32_t short_name;
+  int32_t device;
+  core::DurationStats stats;
+};
+
+struct KernelStats {
+  static constexpr const char* kName = "kernel_stats";
+  using Result = std::vector<KernelGroup>;  // global rows, then per PID
+  static Result Compute(Session& s, const Scope& scope);
+};
+
+}  // namespace nsysexplain

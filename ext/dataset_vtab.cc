@@ -1,0 +1,194 @@
+// The virtual-table glue shared by every dataset (dataset.h): eponymous-only,
+// read-only, schema and ORDER BY consumption derived from the column table.
+//
+//   SELECT * FROM nsys_kernels LIMIT 5;
+//   SELECT * FROM nsys_gpu_gaps WHERE device_id = 0 ORDER BY gap_ns DESC;
+//   SELECT * FROM nsys_nvtx_kernel_ranges WHERE is_innermost;
+#include <new>
+#include <stdexcept>
+
+#include "analyses/analysis.h"
+#include "datasets.h"
+
+namespace nsysexplain {
+
+const char* SqlTypeName(SqlType t) {
+  switch (t) {
+    case kInt: return "INTEGER";
+    case kReal: return "REAL";
+    case kText: return "TEXT";
+  }
+  return "";
+}
+
+std::string DatasetDef::CreateTableSql() const {
+  std::string sql = "CREATE TABLE x(";
+  for (size_t i = 0; i < column_names.size(); ++i)
+    sql += (i ? ", " : "") + column_names[i] + " " + SqlTypeName(column_types[i]);
+  return sql + ")";
+}
+
+int DatasetDef::ColumnIndex(const std::string& col) const {
+  for (size_t i = 0; i < column_names.size(); ++i)
+    if (column_names[i] == col) return static_cast<int>(i);
+  return -1;
+}
+
+int detail::FindColumn(const std::vector<std::string>& names, const char* name,
+                       const char* dataset) {
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  throw std::logic_error(std::string(dataset) + ": ORDER BY names no column " + name);
+}
+
+namespace {
+
+struct Aux {
+  std::shared_ptr<Session> session;
+  const DatasetDef* def;
+};
+
+struct Vtab : sqlite3_vtab {
+  Aux* aux;
+};
+
+struct Cursor : sqlite3_vtab_cursor {
+  std::unique_ptr<RowSource> src;
+  size_t row = 0;
+};
+
+int Connect(sqlite3* db, void* paux, int, const char* const*, sqlite3_vtab** out,
+            char** err) {
+  Aux* aux = static_cast<Aux*>(paux);
+  int rc = sqlite3_declare_vtab(db, aux->def->CreateTableSql().c_str());
+  if (rc != SQLITE_OK) {
+    *err = sqlite3_mprintf("%s: bad schema", aux->def->name.c_str());
+    return rc;
+  }
+  sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+  auto* v = new (std::nothrow) Vtab();
+  if (!v) return SQLITE_NOMEM;
+  v->aux = aux;
+  *out = v;
+  return SQLITE_OK;
+}
+
+int Disconnect(sqlite3_vtab* v) {
+  delete static_cast<Vtab*>(v);
+  return SQLITE_OK;
+}
+
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  info->estimatedCost = 1e6;
+  info->estimatedRows = 100000;
+  const auto& order = static_cast<Vtab*>(vtab)->aux->def->order;
+  if (info->nOrderBy > 0 && size_t(info->nOrderBy) <= order.size()) {
+    bool match = true;
+    for (int i = 0; i < info->nOrderBy && match; ++i)
+      match = info->aOrderBy[i].iColumn == order[size_t(i)].column &&
+              bool(info->aOrderBy[i].desc) == order[size_t(i)].desc;
+    info->orderByConsumed = match;
+  }
+  return SQLITE_OK;
+}
+
+int Open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  auto* c = new (std::nothrow) Cursor();
+  if (!c) return SQLITE_NOMEM;
+  *out = c;
+  return SQLITE_OK;
+}
+
+int Close(sqlite3_vtab_cursor* cur) {
+  delete static_cast<Cursor*>(cur);  // releases the results it read
+  return SQLITE_OK;
+}
+
+int Filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
+  auto* c = static_cast<Cursor*>(cur);
+  auto* v = static_cast<Vtab*>(cur->pVtab);
+  return GuardVtab(v, v->aux->def->name.c_str(), [&] {
+    Session& s = *v->aux->session;
+    s.CheckFresh();
+    c->src.reset();
+    c->row = 0;
+    c->src = v->aux->def->open(s);
+    return SQLITE_OK;
+  });
+}
+
+int Next(sqlite3_vtab_cursor* cur) {
+  ++static_cast<Cursor*>(cur)->row;
+  return SQLITE_OK;
+}
+
+int Eof(sqlite3_vtab_cursor* cur) {
+  auto* c = static_cast<Cursor*>(cur);
+  return !c->src || c->row >= c->src->size();
+}
+
+int Column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
+  auto* c = static_cast<Cursor*>(cur);
+  try {
+    c->src->Write(c->row, col, ctx);
+  } catch (const std::bad_alloc&) {
+    sqlite3_result_error_nomem(ctx);
+  } catch (...) {
+    sqlite3_result_error(ctx, "dataset cell error", -1);
+  }
+  return SQLITE_OK;
+}
+
+int Rowid(sqlite3_vtab_cursor* cur, sqlite_int64* rowid) {
+  *rowid = static_cast<sqlite_int64>(static_cast<Cursor*>(cur)->row);
+  return SQLITE_OK;
+}
+
+sqlite3_module MakeModule() {
+  sqlite3_module m{};
+  m.iVersion = 0;
+  m.xCreate = nullptr;  // eponymous-only
+  m.xConnect = Connect;
+  m.xBestIndex = BestIndex;
+  m.xDisconnect = Disconnect;
+  m.xDestroy = Disconnect;
+  m.xOpen = Open;
+  m.xClose = Close;
+  m.xFilter = Filter;
+  m.xNext = Next;
+  m.xEof = Eof;
+  m.xColumn = Column;
+  m.xRowid = Rowid;
+  return m;
+}
+
+const sqlite3_module kModule = MakeModule();
+
+void DestroyAux(void* p) { delete static_cast<Aux*>(p); }
+
+}  // namespace
+
+int RegisterDatasets(sqlite3* db, const std::shared_ptr<Session>& session,
+                     char** pzErrMsg) {
+  for (const AnalysisModule* a : Analyses()) {
+    for (const DatasetDef& def : a->datasets) {
+      auto* aux = new (std::nothrow) Aux{session, &def};
+      if (!aux) return SQLITE_NOMEM;
+      int rc = sqlite3_create_module_v2(db, def.name.c_str(), &kModule, aux, DestroyAux);
+      if (rc != SQLITE_OK) {
+        *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s",
+                                    def.name.c_str(), sqlite3_errmsg(db));
+        return rc;
+      }
+    }
+  }
+  return SQLITE_OK;
+}
+
+void UnregisterDatasets(sqlite3* db) {
+  for (const AnalysisModule* a : Analyses())
+    for (const DatasetDef& def : a->datasets)
+      sqlite3_create_module_v2(db, def.name.c_str(), nullptr, nullptr, nullptr);
+}
+
+}  // namespace nsysexplain
