@@ -145,10 +145,7 @@ void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
   } else {
     hint = RowHint(db, is_private, s, t);
   }
-  n.start.reserve(hint);
-  n.end.reserve(hint);
-  n.scope.reserve(hint);
-  n.label.reserve(hint);
+  n.Reserve(hint);
   ScopeIndex scopes;
   LabelIndex labels;
   uint32_t unnamed = str.Local("<unnamed>");
@@ -204,10 +201,7 @@ void MergeNvtxParts(std::vector<NvtxPart>& parts, core::StringTable& strings,
                     core::NvtxRanges& out) {
   size_t total = 0;
   for (const NvtxPart& p : parts) total += p.ranges.size();
-  out.start.reserve(total);
-  out.end.reserve(total);
-  out.scope.reserve(total);
-  out.label.reserve(total);
+  out.Reserve(total);
   ScopeIndex scopes;
   LabelIndex labels;
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> domains;

@@ -106,6 +106,12 @@ struct NvtxRanges {
   int64_t open_rows = 0;       // ranges without an end (counted at load)
   int64_t cross_thread_rows = 0;  // start/end ranges ended on another thread
   size_t size() const { return start.size(); }
+  void Reserve(size_t rows) {
+    start.reserve(rows);
+    end.reserve(rows);
+    scope.reserve(rows);
+    label.reserve(rows);
+  }
   bool Open(size_t i) const;
   bool CrossThread(size_t i) const { return scopes[scope[i]].process; }
   int64_t ProcessKeyOf(size_t i) const {
