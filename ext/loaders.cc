@@ -55,15 +55,15 @@ uint32_t LoaderStrings::Resolve(sqlite3_value* v, int64_t* unresolved_count) {
   }
 }
 
-bool LoaderStrings::Resolvable(sqlite3_value* v) const {
+bool LoaderStrings::Resolvable(sqlite3_value* v) {
   int t = sqlite3_value_type(v);
-  return t == SQLITE_TEXT ||
-         (t != SQLITE_NULL && shared->count(sqlite3_value_int64(v)));
+  uint32_t unused;
+  return t == SQLITE_TEXT || (t != SQLITE_NULL && Lookup(sqlite3_value_int64(v), &unused));
 }
 
 uint32_t LoaderStrings::ResolveId(int64_t id, int64_t* unresolved_count) {
-  auto it = shared->find(id);
-  if (it != shared->end()) return it->second;
+  uint32_t found;
+  if (Lookup(id, &found)) return found;
   if (unresolved_count) ++*unresolved_count;
   auto u = unresolved.find(id);
   if (u != unresolved.end()) return u->second;
@@ -90,10 +90,12 @@ std::vector<uint32_t> MergeStrings(const LoaderStrings& str,
 
 // ------------------------------------------------------------- kernels
 
-void LoadKernels(sqlite3* db, bool is_private, const Schema& s,
-                 LoaderStrings& str, core::Kernels& k) {
+void LoadKernelPart(sqlite3* db, bool is_private, const Schema& s,
+                    const RowidRange& rowids, KernelPart& part) {
   if (s.kernel_table.empty()) return;
   const std::string& t = s.kernel_table;
+  core::Kernels& k = part.kernels;
+  LoaderStrings& str = part.str;
   k.table = t;
   std::string name_col =
       s.HasColumn(t, "demangledName") ? "demangledName" : "shortName";
@@ -104,7 +106,7 @@ void LoadKernels(sqlite3* db, bool is_private, const Schema& s,
             c_corr = q.ColOrNull("correlationId"), c_pid = q.ColOrNull("globalPid"),
             c_name = q.ColOrNull(name_col), c_short = q.ColOrNull("shortName"),
             c_graph_node = q.ColOrNull("graphNodeId");
-  size_t hint = RowHint(db, is_private, s, t);
+  size_t hint = RestrictToRange(q, rowids, db, is_private, s, t);
   for (auto* v : {&k.start, &k.end, &k.global_pid, &k.correlation_id})
     v->reserve(hint);
   k.device_id.reserve(hint);
@@ -151,30 +153,79 @@ void LoadKernels(sqlite3* db, bool is_private, const Schema& s,
   });
 }
 
+namespace {
+
+template <class C>
+void MoveAppend(C& to, C& from) {
+  to.insert(to.end(), from.begin(), from.end());
+  C().swap(from);
+}
+
+}  // namespace
+
+void MergeKernelParts(std::vector<KernelPart>& parts, core::StringTable& strings,
+                      core::Kernels& out) {
+  size_t total = 0;
+  for (const KernelPart& p : parts) total += p.kernels.size();
+  for (auto* v : {&out.start, &out.end, &out.global_pid, &out.correlation_id})
+    v->reserve(total);
+  out.device_id.reserve(total);
+  out.stream_id.reserve(total);
+  out.name.reserve(total);
+  out.short_name.reserve(total);
+  out.graph_node.reserve(total);
+  for (KernelPart& p : parts) {
+    core::Kernels& k = p.kernels;
+    std::vector<uint32_t> map = MergeStrings(p.str, strings);
+    Remap(k.name, map);
+    Remap(k.short_name, map);
+    if (out.table.empty()) out.table = k.table;
+    out.rowid.append(k.rowid);
+    k.rowid = core::RowidColumn();
+    MoveAppend(out.start, k.start);
+    MoveAppend(out.end, k.end);
+    MoveAppend(out.global_pid, k.global_pid);
+    MoveAppend(out.correlation_id, k.correlation_id);
+    MoveAppend(out.device_id, k.device_id);
+    MoveAppend(out.stream_id, k.stream_id);
+    MoveAppend(out.name, k.name);
+    MoveAppend(out.short_name, k.short_name);
+    MoveAppend(out.graph_node, k.graph_node);
+    out.invalid_rows += k.invalid_rows;
+    out.unresolved_names += k.unresolved_names;
+    out.null_correlation += k.null_correlation;
+  }
+}
+
+core::LaunchKeys KernelLaunchKeys(const core::Kernels& k) {
+  core::Column<std::pair<int64_t, int64_t>> pairs;
+  pairs.reserve(k.size());
+  for (size_t i = 0; i < k.size(); ++i)
+    if (k.correlation_id[i] >= 0)
+      pairs.emplace_back(core::ProcessKey(k.global_pid[i]), k.correlation_id[i]);
+  return core::LaunchKeys(pairs);
+}
+
 // ------------------------------------------------------------- runtime
 
-void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
-                 LoaderStrings& str, const core::Kernels& k,
-                 core::RuntimeCalls& r, std::vector<int32_t>& kernel_launch) {
-  kernel_launch.assign(k.size(), -1);
+void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
+                     const RowidRange& rowids, const core::LaunchKeys& keys,
+                     RuntimePart& part) {
   const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
-  // Kernel keys; value = launch row, -1 until found.
-  std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> want;
-  want.reserve(k.size() / 2 + 16);
-  for (size_t i = 0; i < k.size(); ++i) {
-    if (k.correlation_id[i] < 0) continue;
-    want.emplace(std::make_pair(core::ProcessKey(k.global_pid[i]),
-                                k.correlation_id[i]),
-                 -1);
-  }
+  core::RuntimeCalls& r = part.calls;
+  LoaderStrings& str = part.str;
   // eventClass NULL (or absent) counts as a runtime/driver call.
   Select q(s, t);
   const int c_rowid = q.Rowid(), c_start = q.Col("start"), c_end = q.Col("end"),
             c_tid = q.ColOrNull("globalTid"), c_corr = q.ColOrNull("correlationId"),
             c_name = q.ColOrNull("nameId"), c_class = q.ColOrNull("eventClass");
+  RestrictToRange(q, rowids, db, is_private, s, t);
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
-  std::vector<std::vector<int64_t>> durations;  // per group
+  // Consecutive calls mostly repeat the group of the one before.
+  std::pair<int64_t, int64_t> last_group{INT64_MIN, 0};
+  uint32_t last_index = 0;
+  size_t key_hint = SIZE_MAX;
   Scan(db, is_private, q, [&](const Row& row) {
     int64_t c = row.IntOr(c_class, 0);
     if (c != 0 && c != 1) {
@@ -190,18 +241,22 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
     int64_t gtid = row.IntOr(c_tid, 0);
     uint32_t name = str.Resolve(row.v[c_name], &r.unresolved_names);
     int64_t pid = core::PidOf(gtid);
-    auto g = groups.try_emplace({pid, name},
-                                static_cast<uint32_t>(r.groups.size()));
-    if (g.second) {
-      r.groups.push_back({pid, name, {}});
-      durations.emplace_back();
+    std::pair<int64_t, int64_t> gk{pid, name};
+    if (gk != last_group) {
+      auto g = groups.try_emplace(gk, static_cast<uint32_t>(r.groups.size()));
+      if (g.second) {
+        r.groups.push_back({pid, name, {}});
+        part.durations.emplace_back();
+      }
+      last_group = gk;
+      last_index = g.first->second;
     }
-    durations[g.first->second].push_back(e - b);
-    if (want.empty()) return;
-    int64_t corr = row.IntOr(c_corr, -1);
-    auto it = want.find({core::ProcessKey(gtid), corr});
-    if (it == want.end() || it->second >= 0) return;
-    it->second = static_cast<int32_t>(r.size());
+    part.durations[last_index].push_back(e - b);
+    if (keys.size() == 0 || row.Type(c_corr) == SQLITE_NULL) return;
+    int64_t corr = row.Int(c_corr);
+    uint32_t slot = keys.Find(core::ProcessKey(gtid), corr, key_hint);
+    if (slot == core::LaunchKeys::kNone) return;
+    part.launch_slot.push_back(slot);
     r.rowid.push_back(row.IntOr(c_rowid, -1));
     r.start.push_back(b);
     r.end.push_back(e);
@@ -209,17 +264,76 @@ void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
     r.correlation_id.push_back(corr);
     r.name.push_back(name);
   });
+}
+
+void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
+                       const core::LaunchKeys& keys, core::StringTable& strings,
+                       core::RuntimeCalls& out, std::vector<int32_t>& kernel_launch) {
+  std::vector<int32_t> row_of_slot(keys.size(), -1);
+  // Groups by (pid, name) in first-seen order; each part's group -> merged.
+  std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> groups;
+  std::vector<std::vector<uint32_t>> merged_of(parts.size());
+  for (size_t pi = 0; pi < parts.size(); ++pi) {
+    RuntimePart& p = parts[pi];
+    std::vector<uint32_t> map = MergeStrings(p.str, strings);
+    for (auto& g : p.calls.groups) {
+      RemapId(g.name, map);
+      auto [it, added] =
+          groups.try_emplace({g.pid, g.name}, static_cast<uint32_t>(out.groups.size()));
+      if (added) out.groups.push_back({g.pid, g.name, {}});
+      merged_of[pi].push_back(it->second);
+    }
+    core::RuntimeCalls& r = p.calls;
+    // Launch rows: the first row of each key, in rowid order.
+    for (size_t j = 0; j < r.size(); ++j) {
+      int32_t& row = row_of_slot[p.launch_slot[j]];
+      if (row >= 0) continue;
+      row = static_cast<int32_t>(out.size());
+      uint32_t name = r.name[j];
+      RemapId(name, map);
+      out.rowid.push_back(r.rowid[j]);
+      out.start.push_back(r.start[j]);
+      out.end.push_back(r.end[j]);
+      out.global_tid.push_back(r.global_tid[j]);
+      out.correlation_id.push_back(r.correlation_id[j]);
+      out.name.push_back(name);
+    }
+    out.total_rows += r.total_rows;
+    out.skipped_backtrace_rows += r.skipped_backtrace_rows;
+    out.invalid_rows += r.invalid_rows;
+    out.unresolved_names += r.unresolved_names;
+    r = core::RuntimeCalls();  // the launch columns are copied
+    core::Column<uint32_t>().swap(p.launch_slot);
+  }
+  // Durations of each merged group, sized once, then its statistics; the
+  // parts' durations are freed as they are copied.
+  std::vector<size_t> sizes(out.groups.size(), 0);
+  for (size_t pi = 0; pi < parts.size(); ++pi)
+    for (size_t g = 0; g < merged_of[pi].size(); ++g)
+      sizes[merged_of[pi][g]] += parts[pi].durations[g].size();
+  std::vector<core::Column<int64_t>> durations(out.groups.size());
+  for (size_t g = 0; g < durations.size(); ++g) durations[g].reserve(sizes[g]);
+  for (size_t pi = 0; pi < parts.size(); ++pi) {
+    for (size_t g = 0; g < merged_of[pi].size(); ++g) {
+      core::Column<int64_t>& d = parts[pi].durations[g];
+      core::Column<int64_t>& to = durations[merged_of[pi][g]];
+      to.insert(to.end(), d.begin(), d.end());
+      core::Column<int64_t>().swap(d);
+    }
+    parts[pi] = RuntimePart();
+  }
+  for (size_t g = 0; g < out.groups.size(); ++g) {
+    out.groups[g].stats =
+        core::ComputeStatsInPlace(durations[g].data(), durations[g].size());
+    core::Column<int64_t>().swap(durations[g]);
+  }
+  kernel_launch.assign(k.size(), -1);
+  size_t hint = SIZE_MAX;
   for (size_t i = 0; i < k.size(); ++i) {
     if (k.correlation_id[i] < 0) continue;
-    auto it = want.find({core::ProcessKey(k.global_pid[i]),
-                         k.correlation_id[i]});
-    kernel_launch[i] = it->second;
-  }
-  // API statistics now, on the loader's thread; then the durations go.
-  for (size_t g = 0; g < r.groups.size(); ++g) {
-    r.groups[g].stats =
-        core::ComputeStatsInPlace(durations[g].data(), durations[g].size());
-    std::vector<int64_t>().swap(durations[g]);
+    uint32_t slot =
+        keys.Find(core::ProcessKey(k.global_pid[i]), k.correlation_id[i], hint);
+    kernel_launch[i] = row_of_slot[slot];
   }
 }
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/launch_keys.h"
 #include "core/trace_model.h"
 #include "scan.h"
 #include "schema.h"
@@ -47,8 +48,20 @@ struct LoaderStrings {
   // Resolves a column that holds a StringIds id (or, in some exports, text).
   uint32_t Resolve(sqlite3_value* v, int64_t* unresolved_count);
   // True if the value is text or an id present in StringIds.
-  bool Resolvable(sqlite3_value* v) const;
+  bool Resolvable(sqlite3_value* v);
   uint32_t ResolveId(int64_t id, int64_t* unresolved_count);
+  // StringIds[id] as a shared id; false if the id is not in StringIds.
+  // Names repeat: a direct-mapped cache answers most calls without hashing
+  // into the (large) shared map.
+  bool Lookup(int64_t id, uint32_t* out) {
+    IdEntry& e = ids_[static_cast<uint64_t>(id) & (ids_.size() - 1)];
+    if (!e.used || e.key != id) {
+      auto it = shared->find(id);
+      e = {id, it == shared->end() ? 0 : it->second, it != shared->end(), true};
+    }
+    *out = e.value;
+    return e.found;
+  }
 
  private:
   struct CacheEntry {
@@ -56,7 +69,13 @@ struct LoaderStrings {
     uint32_t id = 0;
     bool used = false;
   };
+  struct IdEntry {
+    int64_t key = 0;
+    uint32_t value = 0;
+    bool found = false, used = false;
+  };
   std::array<CacheEntry, 1024> cache_{};
+  std::array<IdEntry, 4096> ids_{};
 };
 
 // Rewrites loader-local ids into the session's table.
@@ -66,23 +85,41 @@ void Remap(core::Column<uint32_t>& ids, const std::vector<uint32_t>& map);
 std::vector<uint32_t> MergeStrings(const LoaderStrings& str,
                                    core::StringTable& strings);
 
-void LoadKernels(sqlite3* db, bool is_private, const Schema& s,
-                 LoaderStrings& str, core::Kernels& k);
+// One rowid range of the kernel table; names are loader ids of `str`.
+struct KernelPart {
+  LoaderStrings str;
+  core::Kernels kernels;
+};
+void LoadKernelPart(sqlite3* db, bool is_private, const Schema& s,
+                    const RowidRange& rowids, KernelPart& part);
+// Concatenates the parts (in rowid order) into `out`, interning their names
+// in `strings`; frees each part's columns as soon as they are copied.
+void MergeKernelParts(std::vector<KernelPart>& parts, core::StringTable& strings,
+                      core::Kernels& out);
 
-// Reads every runtime/driver call once: durations go to the statistics of
-// their (pid, name) group; calls whose (process, correlationId) launched a
-// kernel become launch rows, and `kernel_launch` maps each kernel to its
-// launch row (or -1).
-void LoadRuntime(sqlite3* db, bool is_private, const Schema& s,
-                 LoaderStrings& str, const core::Kernels& k,
-                 core::RuntimeCalls& r, std::vector<int32_t>& kernel_launch);
+// The PID-safe launch keys (process key, correlationId) of every kernel;
+// slot numbers index per-key arrays. Read-only once built.
+core::LaunchKeys KernelLaunchKeys(const core::Kernels& k);
 
-// Inclusive rowid ranges that split NVTX_EVENTS into about `parts` scans of
-// similar size; one unbounded range (nullopt) when the table has no rowid,
-// spans fewer than `min_span` rowids, or `parts` <= 1.
-using RowidRange = std::optional<std::pair<int64_t, int64_t>>;
-std::vector<RowidRange> SplitNvtx(sqlite3* db, bool is_private, const Schema& s,
-                                  int parts, uint64_t min_span);
+// One rowid range of CUPTI_ACTIVITY_KIND_RUNTIME: every valid call's
+// duration goes to its (pid, name) group; calls whose (process,
+// correlationId) is a kernel's launch key become launch rows.
+struct RuntimePart {
+  LoaderStrings str;
+  core::RuntimeCalls calls;           // launch rows and groups (no stats yet)
+  core::Column<uint32_t> launch_slot;            // launch row -> key slot
+  std::vector<core::Column<int64_t>> durations;  // per group
+};
+void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
+                     const RowidRange& rowids, const core::LaunchKeys& keys,
+                     RuntimePart& part);
+// Concatenates the parts (in rowid order): the first launch row of each key
+// wins, as in one scan; groups are merged by (pid, name) and their
+// statistics computed. `kernel_launch` maps each kernel of `k` to its launch
+// row in `out`, or -1.
+void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
+                       const core::LaunchKeys& keys, core::StringTable& strings,
+                       core::RuntimeCalls& out, std::vector<int32_t>& kernel_launch);
 
 // One rowid range of NVTX_EVENTS. Scopes and labels are local to the part;
 // label names and domains are loader ids of `str`.

@@ -1,5 +1,5 @@
 // NVTX_EVENTS: one rowid range at a time (LoadNvtxPart), the split into
-// ranges (SplitNvtx) and the merge of the parts in rowid order.
+// and the merge of the parts in rowid order.
 #include <algorithm>
 #include <array>
 #include <string>
@@ -14,40 +14,6 @@
 namespace nsysexplain {
 
 // ------------------------------------------------------------- NVTX
-
-std::vector<RowidRange> SplitNvtx(sqlite3* db, bool is_private, const Schema& s,
-                                  int parts, uint64_t min_span) {
-  const std::string t = "NVTX_EVENTS";
-  std::vector<RowidRange> out;
-  if (parts > 1 && s.Has(t) && !s.without_rowid.count(t)) {
-    try {
-      // Two queries: SQLite answers a lone min() or max() of the rowid from
-      // the b-tree's edge, but scans the whole table for both at once.
-      std::string from = Select(s, t).From(is_private);
-      Stmt min_st(db, "SELECT min(rowid) FROM " + from);
-      Stmt max_st(db, "SELECT max(rowid) FROM " + from);
-      if (min_st.Step() && !min_st.IsNull(0) && max_st.Step() &&
-          !max_st.IsNull(0)) {
-        int64_t lo = min_st.Int(0), hi = max_st.Int(0);
-        uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
-        if (span >= min_span) {
-          uint64_t step = span / static_cast<uint64_t>(parts) + 1;
-          for (uint64_t a = 0; a <= span; a += step) {
-            uint64_t b = std::min(span, a + step - 1);
-            out.emplace_back(std::make_pair(
-                static_cast<int64_t>(static_cast<uint64_t>(lo) + a),
-                static_cast<int64_t>(static_cast<uint64_t>(lo) + b)));
-            if (b == span) break;
-          }
-          return out;
-        }
-      }
-    } catch (const Error&) {
-    }
-  }
-  out.emplace_back(std::nullopt);
-  return out;
-}
 
 namespace {
 
@@ -134,17 +100,7 @@ void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
             c_type = q.Col("eventType"), c_tid = q.ColOrNull("globalTid"),
             c_end_tid = q.ColOrNull("endGlobalTid"), c_text_id = q.ColOrNull("textId"),
             c_text = q.ColOrNull("text"), c_domain = q.ColOrNull("domainId");
-  size_t hint = 0;
-  if (rowids) {
-    q.Where("rowid BETWEEN " + std::to_string(rowids->first) + " AND " +
-            std::to_string(rowids->second));
-    hint = static_cast<size_t>(std::min<uint64_t>(
-        static_cast<uint64_t>(rowids->second) -
-            static_cast<uint64_t>(rowids->first) + 1,
-        50000000));
-  } else {
-    hint = RowHint(db, is_private, s, t);
-  }
+  size_t hint = RestrictToRange(q, rowids, db, is_private, s, t);
   n.Reserve(hint);
   ScopeIndex scopes;
   LabelIndex labels;
@@ -159,9 +115,8 @@ void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
     int64_t text_id = row.IntOr(c_text_id, -1);
     // Name = coalesce(StringIds[textId], text) (docs/SEMANTICS.md).
     uint32_t name;
-    auto found = text_id != -1 ? str.shared->find(text_id) : str.shared->end();
-    if (found != str.shared->end()) {
-      name = found->second;
+    if (text_id != -1 && str.Lookup(text_id, &name)) {
+      // StringIds[textId]
     } else if (row.Type(c_text) == SQLITE_TEXT) {
       name = str.Local(row.Text(c_text));
     } else if (text_id != -1) {

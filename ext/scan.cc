@@ -122,4 +122,48 @@ bool ValidTimes(sqlite3_value* b, sqlite3_value* e, int64_t* start,
          core::DurationFits(*start, *end);
 }
 
+std::vector<RowidRange> SplitRowids(sqlite3* db, bool is_private, const Schema& s,
+                                    const std::string& t, int parts,
+                                    uint64_t min_span) {
+  std::vector<RowidRange> out;
+  if (parts > 1 && s.Has(t) && !s.without_rowid.count(t)) {
+    try {
+      // Two queries: SQLite answers a lone min() or max() of the rowid from
+      // the b-tree's edge, but scans the whole table for both at once.
+      std::string from = Select(s, t).From(is_private);
+      Stmt min_st(db, "SELECT min(rowid) FROM " + from);
+      Stmt max_st(db, "SELECT max(rowid) FROM " + from);
+      if (min_st.Step() && !min_st.IsNull(0) && max_st.Step() &&
+          !max_st.IsNull(0)) {
+        int64_t lo = min_st.Int(0), hi = max_st.Int(0);
+        uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+        if (span >= min_span) {
+          uint64_t step = span / static_cast<uint64_t>(parts) + 1;
+          for (uint64_t a = 0; a <= span; a += step) {
+            uint64_t b = std::min(span, a + step - 1);
+            out.emplace_back(std::make_pair(
+                static_cast<int64_t>(static_cast<uint64_t>(lo) + a),
+                static_cast<int64_t>(static_cast<uint64_t>(lo) + b)));
+            if (b == span) break;
+          }
+          return out;
+        }
+      }
+    } catch (const Error&) {
+    }
+  }
+  out.emplace_back(std::nullopt);
+  return out;
+}
+
+size_t RestrictToRange(Select& q, const RowidRange& rowids, sqlite3* db,
+                       bool is_private, const Schema& s, const std::string& table) {
+  if (!rowids) return RowHint(db, is_private, s, table);
+  q.Where("rowid BETWEEN " + std::to_string(rowids->first) + " AND " +
+          std::to_string(rowids->second));
+  return static_cast<size_t>(std::min<uint64_t>(
+      static_cast<uint64_t>(rowids->second) - static_cast<uint64_t>(rowids->first) + 1,
+      50000000));
+}
+
 }  // namespace nsysexplain

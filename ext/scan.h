@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,6 +72,19 @@ void Scan(sqlite3* db, bool is_private, const Select& q, RowFn fn);
 // Upper bound of a table's row count from max(rowid) (O(log n)); a hint for
 // reserve() only, capped so a bogus rowid cannot allocate gigabytes.
 size_t RowHint(sqlite3* db, bool is_private, const Schema& s, const std::string& table);
+
+// Inclusive rowid ranges that split `table` into about `parts` scans of
+// similar size; one unbounded range (nullopt) when the table has no rowid,
+// spans fewer than `min_span` rowids, or `parts` <= 1.
+using RowidRange = std::optional<std::pair<int64_t, int64_t>>;
+std::vector<RowidRange> SplitRowids(sqlite3* db, bool is_private, const Schema& s,
+                                    const std::string& table, int parts,
+                                    uint64_t min_span);
+
+// Restricts `q` to `rowids` (nothing for the unbounded range); returns a
+// reserve() hint for the rows it will read.
+size_t RestrictToRange(Select& q, const RowidRange& rowids, sqlite3* db,
+                       bool is_private, const Schema& s, const std::string& table);
 
 // Reads start/end; false (the row is invalid) for NULL or non-numeric times,
 // end < start, or a duration that does not fit in int64.

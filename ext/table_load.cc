@@ -1,26 +1,31 @@
 // Session::Load: the big tables read into compact columns, once per
 // connection and trace, in parallel.
 //
-// Each big table is read by one sequential scan (NVTX_EVENTS by several
-// scans of disjoint rowid ranges). When the trace is a file, loading runs as
-// jobs on a few worker threads, each with its own private read-only
-// connection opened with SQLITE_OPEN_NOMUTEX: the user's connection is
-// serialized (every sqlite3_column_* call takes its mutex), a private one is
-// not. Job 0 is the kernels and then the runtime table (runtime launch rows
-// are matched against the kernels while reading, so they go in order on one
-// thread); the other jobs are rowid ranges of NVTX_EVENTS, usually the
-// largest table. Workers take the next job when they finish one, so the NVTX
-// parts fill whatever time the kernel/runtime chain leaves. Without a
-// private connection (in-memory or temp database, open write transaction)
-// everything runs on the calling thread through the user's connection, NVTX
-// in one part. Strings new to a loader (inline NVTX text, unresolved ids) go
-// to a loader-local table and are merged afterwards; ids from StringIds are
+// Every big table is read as disjoint rowid ranges ("parts"), each part one
+// sequential scan. When the trace is a file, the parts run as jobs on a few
+// worker threads, each with its own private read-only connection opened with
+// SQLITE_OPEN_NOMUTEX: the user's connection is serialized (every
+// sqlite3_column_* call takes its mutex), a private one is not. Kernel parts
+// go first; the job that finishes the last one merges them and builds the
+// kernels' launch keys, then queues the runtime parts (launch rows are
+// matched against those keys while reading) ahead of the NVTX parts, which
+// fill whatever time is left, so both cores are busy from the start. The job
+// that finishes a table's last part merges that table, in rowid order, so
+// the result is exactly that of one sequential scan. Without a private
+// connection (in-memory or temp database, open write transaction) everything
+// runs on the calling thread through the user's connection, one part per
+// table. Strings new to a loader (inline NVTX text, unresolved ids) go to a
+// part-local table and are merged with the part; ids from StringIds are
 // shared read-only.
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <exception>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "core/timing.h"
@@ -30,10 +35,69 @@
 namespace nsysexplain {
 namespace {
 
-// NVTX_EVENTS is read as this many rowid ranges, by at most kMaxLoadThreads
-// threads.
+// Parts per table once it spans kMinSpan rowids (below, one scan is cheaper
+// than the bookkeeping), read by at most kMaxLoadThreads threads.
+constexpr int kKernelParts = 8;
+constexpr int kRuntimeParts = 8;
 constexpr int kNvtxParts = 16;
+constexpr uint64_t kMinSpan = uint64_t{1} << 18;
 constexpr size_t kMaxLoadThreads = 8;
+
+// NSYSEXPLAIN_LOAD_PARTS=N reads every table as N parts at any size;
+// NSYSEXPLAIN_NVTX_PARTS=N does that for NVTX_EVENTS only (tests, tuning).
+struct PartCount {
+  int parts;
+  uint64_t min_span;
+};
+PartCount PartsFor(int default_parts, bool nvtx) {
+  const char* env = nvtx ? std::getenv("NSYSEXPLAIN_NVTX_PARTS") : nullptr;
+  if (!env) env = std::getenv("NSYSEXPLAIN_LOAD_PARTS");
+  if (env) return {std::clamp(std::atoi(env), 1, 1024), 0};
+  return {default_parts, kMinSpan};
+}
+
+// Jobs run by a few workers; a running job may queue more.
+class JobQueue {
+ public:
+  using Job = std::function<void(sqlite3*)>;
+  void Push(Job job, bool front = false) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (front) jobs_.push_front(std::move(job));
+    else jobs_.push_back(std::move(job));
+    cv_.notify_all();
+  }
+  // Runs jobs on `conn` until none is queued and none is running.
+  void Work(sqlite3* conn) {
+    std::unique_lock<std::mutex> lk(mu_);
+    for (;;) {
+      cv_.wait(lk, [&] { return !jobs_.empty() || running_ == 0; });
+      if (jobs_.empty()) return;
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      ++running_;
+      lk.unlock();
+      try {
+        job(conn);
+      } catch (...) {
+        std::lock_guard<std::mutex> elk(error_mu_);
+        if (!error_) error_ = std::current_exception();
+      }
+      lk.lock();
+      --running_;
+      cv_.notify_all();
+    }
+  }
+  void RethrowError() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mu_, error_mu_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  size_t running_ = 0;
+  std::exception_ptr error_;
+};
 
 // Opens a private read-only, no-mutex connection to the file of `schema`,
 // or returns nullptr when that is not possible or not safe (in-memory or
@@ -96,65 +160,93 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::shared_ptr<Trace> tr = trace(whole);
   const Schema& s = tr->schema;
   core::ScopedTimer total_tm("load (all requested tables)");
-  LoaderStrings kstr, rstr;
-  kstr.shared = rstr.shared = &tr->string_ids;
-  auto k = std::make_shared<core::Kernels>();
-  auto r = std::make_shared<RuntimeTable>();
 
   std::vector<sqlite3*> conns;
   if (sqlite3* first = OpenPrivate(db_, s.db)) conns.push_back(first);
-  const bool chain = want_kernels || want_runtime;
-  std::vector<RowidRange> ranges;
-  if (want_nvtx) {
-    // Below ~256k rowids one scan is cheaper than the bookkeeping.
-    // NSYSEXPLAIN_NVTX_PARTS=N forces N parts at any size (tests, tuning).
-    int nparts = kNvtxParts;
-    uint64_t min_span = uint64_t{1} << 18;
-    if (const char* env = std::getenv("NSYSEXPLAIN_NVTX_PARTS")) {
-      nparts = std::clamp(std::atoi(env), 1, 1024);
-      min_span = 0;
-    }
-    ranges = SplitNvtx(conns.empty() ? db_ : conns[0], !conns.empty(), s,
-                       conns.empty() ? 1 : nparts, min_span);
-  }
-  std::vector<NvtxPart> parts(ranges.size());
-  for (NvtxPart& p : parts) p.str.shared = &tr->string_ids;
-  const size_t njobs = (chain ? 1 : 0) + parts.size();
-  std::vector<std::exception_ptr> errors(njobs);
-  std::atomic<size_t> next{0};
+  const bool priv = !conns.empty();
+  sqlite3* probe = priv ? conns[0] : db_;
+  auto split = [&](bool want, const std::string& table, int parts, bool nvtx) {
+    std::vector<RowidRange> r;
+    if (!want) return r;
+    PartCount pc = PartsFor(parts, nvtx);
+    return SplitRowids(probe, priv, s, table, priv ? pc.parts : 1, pc.min_span);
+  };
+  std::vector<RowidRange> kranges =
+      split(want_kernels, s.kernel_table, kKernelParts, false);
+  std::vector<RowidRange> rranges =
+      split(want_runtime, "CUPTI_ACTIVITY_KIND_RUNTIME", kRuntimeParts, false);
+  std::vector<RowidRange> nranges = split(want_nvtx, "NVTX_EVENTS", kNvtxParts, true);
+  std::vector<KernelPart> kparts(kranges.size());
+  std::vector<RuntimePart> rparts(rranges.size());
+  std::vector<NvtxPart> nparts(nranges.size());
+  for (KernelPart& p : kparts) p.str.shared = &tr->string_ids;
+  for (RuntimePart& p : rparts) p.str.shared = &tr->string_ids;
+  for (NvtxPart& p : nparts) p.str.shared = &tr->string_ids;
+  auto kernels = std::make_shared<core::Kernels>();
+  auto runtime = std::make_shared<RuntimeTable>();
+  auto nvtx = std::make_shared<core::NvtxRanges>();
+  core::LaunchKeys keys;
+  std::mutex merge_mu;  // merges intern names in tr->strings
+  std::atomic<size_t> kernels_left{kparts.size()}, runtime_left{rparts.size()},
+      nvtx_left{nparts.size()};
+  auto label = [](const char* what, size_t p, size_t n) {
+    return std::string("load ") + what + " part " + std::to_string(p + 1) + "/" +
+           std::to_string(n);
+  };
 
-  auto run_job = [&](size_t j, sqlite3* conn) {
-    bool priv = conn != db_;
-    try {
-      if (chain && j == 0) {
-        if (want_kernels) {
-          core::ScopedTimer tm("load kernels");
-          LoadKernels(conn, priv, s, kstr, *k);
-        }
-        if (want_runtime) {
-          core::ScopedTimer tm("load runtime");
-          LoadRuntime(conn, priv, s, rstr, want_kernels ? *k : *have_kernels,
-                      r->calls, r->kernel_launch);
-        }
-        return;
-      }
-      size_t p = j - (chain ? 1 : 0);
-      core::ScopedTimer tm("load nvtx part " + std::to_string(p + 1) + "/" +
-                           std::to_string(parts.size()));
-      LoadNvtxPart(conn, priv, s, ranges[p], parts[p]);
-    } catch (...) {
-      errors[j] = std::current_exception();
+  JobQueue q;
+  auto queue_runtime = [&] {
+    const core::Kernels* k = want_kernels ? kernels.get() : have_kernels.get();
+    {
+      core::ScopedTimer tm("kernel launch keys");
+      keys = KernelLaunchKeys(*k);
     }
+    for (size_t p = rparts.size(); p-- > 0;)
+      q.Push([&, p, k](sqlite3* c) {
+        {
+          core::ScopedTimer tm(label("runtime", p, rparts.size()));
+          LoadRuntimePart(c, c != db_, s, rranges[p], keys, rparts[p]);
+        }
+        if (--runtime_left > 0) return;
+        core::ScopedTimer tm("merge runtime parts");
+        std::lock_guard<std::mutex> lk(merge_mu);
+        MergeRuntimeParts(rparts, *k, keys, tr->strings, runtime->calls,
+                          runtime->kernel_launch);
+      }, /*front=*/true);
   };
-  auto worker = [&](sqlite3* conn) {
-    for (size_t j; (j = next.fetch_add(1)) < njobs;) run_job(j, conn);
-  };
+  for (size_t p = 0; p < kparts.size(); ++p)
+    q.Push([&, p](sqlite3* c) {
+      {
+        core::ScopedTimer tm(label("kernels", p, kparts.size()));
+        LoadKernelPart(c, c != db_, s, kranges[p], kparts[p]);
+      }
+      if (--kernels_left > 0) return;
+      {
+        core::ScopedTimer tm("merge kernel parts");
+        std::lock_guard<std::mutex> lk(merge_mu);
+        MergeKernelParts(kparts, tr->strings, *kernels);
+      }
+      if (want_runtime) queue_runtime();
+    });
+  if (!want_kernels && want_runtime) queue_runtime();
+  for (size_t p = 0; p < nparts.size(); ++p)
+    q.Push([&, p](sqlite3* c) {
+      {
+        core::ScopedTimer tm(label("nvtx", p, nparts.size()));
+        LoadNvtxPart(c, c != db_, s, nranges[p], nparts[p]);
+      }
+      if (--nvtx_left > 0) return;
+      core::ScopedTimer tm("merge nvtx parts");
+      std::lock_guard<std::mutex> lk(merge_mu);
+      MergeNvtxParts(nparts, tr->strings, *nvtx);
+    });
 
   std::vector<std::thread> threads;
-  if (conns.empty()) {
-    worker(db_);
+  if (!priv) {
+    q.Work(db_);
   } else {
     unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+    size_t njobs = kparts.size() + rparts.size() + nparts.size();
     size_t nworkers = std::min<size_t>({njobs, hw, kMaxLoadThreads});
     while (conns.size() < nworkers) {
       sqlite3* c = OpenPrivate(db_, s.db);
@@ -163,37 +255,20 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
     }
     for (size_t i = 1; i < conns.size(); ++i) {
       try {
-        threads.emplace_back(worker, conns[i]);
+        threads.emplace_back([&q, c = conns[i]] { q.Work(c); });
       } catch (...) {  // no more threads: the others take the jobs
         break;
       }
     }
-    worker(conns[0]);
+    q.Work(conns[0]);
   }
   for (std::thread& t : threads) t.join();
   for (sqlite3* c : conns) sqlite3_close(c);
-  for (const std::exception_ptr& e : errors)
-    if (e) std::rethrow_exception(e);
+  q.RethrowError();
 
-  // Merge loader-local strings into the trace's table.
-  if (want_kernels) {
-    auto map = MergeStrings(kstr, tr->strings);
-    Remap(k->name, map);
-    Remap(k->short_name, map);
-    Store(kKernelsKey, whole, k);
-  }
-  if (want_runtime) {
-    auto map = MergeStrings(rstr, tr->strings);
-    Remap(r->calls.name, map);
-    for (auto& g : r->calls.groups) RemapId(g.name, map);
-    Store(kRuntimeKey, whole, r);
-  }
-  if (want_nvtx) {
-    core::ScopedTimer tm("merge nvtx parts");
-    auto n = std::make_shared<core::NvtxRanges>();
-    MergeNvtxParts(parts, tr->strings, *n);
-    Store(kNvtxKey, whole, n);
-  }
+  if (want_kernels) Store(kKernelsKey, whole, kernels);
+  if (want_runtime) Store(kRuntimeKey, whole, runtime);
+  if (want_nvtx) Store(kNvtxKey, whole, nvtx);
 }
 
 }  // namespace nsysexplain
