@@ -507,7 +507,7 @@ const DatasetDef kDatasets[] = {
   {"_nsys_tiny_kernels",
    "CREATE TABLE x(pid INTEGER, kernel_name TEXT, calls INTEGER, "
    "total_ns INTEGER)", Tiny},
-  {"_nsys_gpu",
+  {"_nsys_gpu_idle",
    "CREATE TABLE x(device_id INTEGER, kernels INTEGER, window_start_ns "
    "INTEGER, window_end_ns INTEGER, busy_ns INTEGER, gaps INTEGER, "
    "largest_gap_ns INTEGER)", Gpu},
