@@ -19,7 +19,7 @@ SELECT g.device_id, round((window_end_ns - window_start_ns) / 1e6, 6),
        round(100.0 * (window_end_ns - window_start_ns - busy_ns)
              / nullif(window_end_ns - window_start_ns, 0), 3),
        kernels, gaps, round(largest_gap_ns / 1e6, 6)
-FROM _nsys_gpu AS g
+FROM _nsys_gpu_idle AS g
 ORDER BY g.device_id;
 
 -- Idle gaps between kernels, largest first.

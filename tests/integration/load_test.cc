@@ -180,7 +180,7 @@ TEST_F(RefreshTest, ChangeFromOtherConnectionIsSeen) {
   ASSERT_EQ(reader.Load(), "");
   EXPECT_EQ(Render(reader.Query("SELECT calls, total_ms FROM llm_top_kernels")),
             "2|0.002\n");
-  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu"), 2000);
+  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu_idle"), 2000);
   int64_t version = reader.Int("PRAGMA data_version");
   {
     // A second connection (no extension) writes and commits.
@@ -194,19 +194,19 @@ TEST_F(RefreshTest, ChangeFromOtherConnectionIsSeen) {
   EXPECT_NE(reader.Int("PRAGMA data_version"), version);
   EXPECT_EQ(Render(reader.Query("SELECT calls, total_ms FROM llm_top_kernels")),
             "3|0.006\n");
-  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu"), 6000);
-  EXPECT_EQ(reader.Int("SELECT gaps FROM _nsys_gpu"), 2);
+  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu_idle"), 6000);
+  EXPECT_EQ(reader.Int("SELECT gaps FROM _nsys_gpu_idle"), 2);
 }
 
 TEST_F(RefreshTest, ReadOnlyReaderSeesOtherConnectionsCommit) {
   Conn reader(p_.path(), SQLITE_OPEN_READONLY);
   ASSERT_EQ(reader.Load(), "");
-  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu"), 2000);
+  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu_idle"), 2000);
   {
     Conn writer(p_.path());
     writer.Exec("DELETE FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE correlationId = 1");
   }
-  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu"), 1000);
+  EXPECT_EQ(reader.Int("SELECT busy_ns FROM _nsys_gpu_idle"), 1000);
   EXPECT_EQ(reader.Int("SELECT calls FROM llm_top_kernels"), 1);
 }
 
@@ -218,7 +218,7 @@ TEST_F(RefreshTest, ResetAfterOwnChange) {
   // nsys_reset() drops the cache unconditionally.
   EXPECT_EQ(c.Int("SELECT nsys_reset()"), 1);
   EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 1);
-  EXPECT_EQ(c.Int("SELECT busy_ns FROM _nsys_gpu"), 1000);
+  EXPECT_EQ(c.Int("SELECT busy_ns FROM _nsys_gpu_idle"), 1000);
 }
 
 // Documented behaviour (ext/session.h): a write through the same connection
@@ -244,7 +244,7 @@ TEST_F(RefreshTest, ResetInsideQueryIsSafe) {
   EXPECT_EQ(Render(c.Query("SELECT g.device_id, nsys_reset(), "
                            "(SELECT count(*) FROM nsys_gpu_gaps AS x WHERE "
                            "x.device_id = g.device_id), g.busy_ns "
-                           "FROM _nsys_gpu AS g")),
+                           "FROM _nsys_gpu_idle AS g")),
             "0|1|1|2000\n");
   EXPECT_EQ(Render(c.Query("SELECT kernel_name, nsys_reset(), dur_ns FROM "
                            "nsys_kernels ORDER BY kernel_rowid")),

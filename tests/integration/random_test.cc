@@ -291,7 +291,7 @@ TEST(RandomTrace, MatchesNaiveComputation) {
 
     // GPU busy and gaps per device.
     std::map<int, int64_t> busy, gaps;
-    for (const Row& r : c.Query("SELECT device_id, busy_ns, gaps FROM _nsys_gpu")) {
+    for (const Row& r : c.Query("SELECT device_id, busy_ns, gaps FROM _nsys_gpu_idle")) {
       busy[int(r[0].i)] = r[1].i;
       gaps[int(r[0].i)] = r[2].i;
     }

@@ -116,7 +116,7 @@ TEST_F(ViewTest, GpuIdleAndGaps) {
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_gpu_idle_gaps")),
             "0|10000|20000|0.01\n"
             "0|4000|5000|0.001\n");
-  EXPECT_EQ(Render(c.Query("SELECT * FROM _nsys_gpu")),
+  EXPECT_EQ(Render(c.Query("SELECT * FROM _nsys_gpu_idle")),
             "0|5|1000|22000|10000|2|10000\n"
             "1|2|3000|6000|3000|0|NULL\n");
   // The same numbers from the generic building blocks.

@@ -172,7 +172,7 @@ TEST(HostileData, Int64Extremes) {
     EXPECT_EQ(dq["runtime_invalid_rows"], 1);
     EXPECT_EQ(dq["nvtx_invalid_rows"], 1);
     // Saturated, never wrapped around.
-    Result gpu = Must(db, "SELECT * FROM _nsys_gpu");
+    Result gpu = Must(db, "SELECT * FROM _nsys_gpu_idle");
     for (size_t r = 0; r < gpu.rows.size(); ++r) {
       EXPECT_GE(gpu.At(r, "busy_ns").i, 0);
       EXPECT_GE(gpu.At(r, "window_end_ns").i, gpu.At(r, "window_start_ns").i);

@@ -426,13 +426,13 @@ void CheckDatasets(Db& db, const json& t) {
     Table ext;
     db.Query(
         "SELECT device_id, window_start_ns, window_end_ns, busy_ns, kernels "
-        "FROM _nsys_gpu",
+        "FROM _nsys_gpu_idle",
         [&](sqlite3_stmt* st) {
           const int64_t ws = I64(st, 1), we = I64(st, 2), busy = I64(st, 3);
           ext[{std::to_string(I64(st, 0))}] = {ws, we, busy, we - ws - busy,
                                                I64(st, 4)};
         });
-    ExpectSame("gpu (_nsys_gpu)", TruthGpu(t), ext, kGpuCols);
+    ExpectSame("gpu (_nsys_gpu_idle)", TruthGpu(t), ext, kGpuCols);
   }
 
   // --- per PID (kernels from _nsys_pids, attribution from coverage)
