@@ -9,7 +9,7 @@
 //                      vs llm_top_kernels / _nsys_kernel_stats
 //   LaunchStorm        launches, window, <5/10/20 us shares
 //   GpuBusyIdle        brute-force union over elementary segments
-//                      vs llm_gpu_idle / _nsys_gpu / nsys_gpu_gaps
+//                      vs llm_gpu_idle / _nsys_gpu_idle / nsys_gpu_gaps
 //   SyncAndApiCalls    eventClass 0/1 rows grouped by name in SQL, classified
 //                      by base name vs llm_sync_calls(_by_pid), llm_api_calls
 //   NvtxRangeTotals    closed/open ranges per (domain, name) vs
@@ -168,7 +168,7 @@ TEST_P(Recompute, LaunchStorm) {
 TEST_P(Recompute, GpuBusyIdle) {
   std::vector<RefBusy> ref = NaiveBusy(ref_);
   Result v = ext_->Query("SELECT * FROM llm_gpu_idle ORDER BY device_id");
-  Result exact = ext_->Query("SELECT * FROM _nsys_gpu ORDER BY device_id");
+  Result exact = ext_->Query("SELECT * FROM _nsys_gpu_idle ORDER BY device_id");
   ASSERT_EQ(v.size(), ref.size());
   ASSERT_EQ(exact.size(), ref.size());
   for (size_t i = 0; i < ref.size(); ++i) {

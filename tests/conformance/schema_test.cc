@@ -240,7 +240,7 @@ TEST(SchemaVariant, SeveralStreams_lian4) {
     EXPECT_EQ(sum, 1801798);
   }
   // Copies never count as busy (600 async memcpys overlap the kernels).
-  EXPECT_EQ(db->Int("SELECT busy_ns FROM _nsys_gpu"), sum - overlap);
+  EXPECT_EQ(db->Int("SELECT busy_ns FROM _nsys_gpu_idle"), sum - overlap);
 }
 
 TEST(SchemaVariant, OverlappingKernelsOnTwoStreams_dlprof) {
@@ -248,7 +248,7 @@ TEST(SchemaVariant, OverlappingKernelsOnTwoStreams_dlprof) {
   CONFORMANCE_REQUIRE_TRACE("dlprof_mlp_relu");
   auto db = OpenTrace("dlprof_mlp_relu", true);
   EXPECT_EQ(db->Int("SELECT count(DISTINCT stream_id) FROM nsys_kernels"), 2);
-  int64_t busy = db->Int("SELECT busy_ns FROM _nsys_gpu");
+  int64_t busy = db->Int("SELECT busy_ns FROM _nsys_gpu_idle");
   int64_t sum = db->Int("SELECT sum(dur_ns) FROM nsys_kernels");
   EXPECT_EQ(sum, 589147);
   EXPECT_EQ(busy, 578300);
@@ -395,7 +395,7 @@ TEST(SchemaVariant, UnifiedMemoryCopies_clue) {
   EXPECT_EQ(db->Int("SELECT sum(calls) FROM llm_top_kernels"), 100);
   EXPECT_EQ(db->Int("SELECT count(*) FROM llm_top_kernels"), 7);
   // UVM migrations are not kernel time: busy is the kernel union only.
-  EXPECT_EQ(db->Int("SELECT busy_ns FROM _nsys_gpu"),
+  EXPECT_EQ(db->Int("SELECT busy_ns FROM _nsys_gpu_idle"),
             db->Int("SELECT sum(dur_ns) FROM nsys_kernels"));  // no overlap
   // 180 cudaMemPrefetchAsync are neither launches nor sync calls.
   Result p = db->Query("SELECT kind, call_count FROM llm_api_calls WHERE "
