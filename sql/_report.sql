@@ -5,7 +5,9 @@
 --
 -- Conventions. An analysis is one file sql/<analysis>.sql named in
 -- NSYSEXPLAIN_ANALYSES (ext/CMakeLists.txt). Besides its llm_* views it may
--- define these private views, with exactly these columns in this order:
+-- define these private views, returning exactly these columns in this order
+-- (by position: the generated union names them, from the lists in
+-- ext/CMakeLists.txt):
 --
 --   _nsys_<analysis>_warnings(seq, severity, code, message)
 --       severity 'warning' or 'info'; code a stable id; seq orders
@@ -89,9 +91,7 @@ SELECT ord, section_id, title, views, derived_from, limitations, available,
        reason
 FROM _nsys_report_plan;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_report_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_report_sections AS VALUES
   (1, 'warnings', 'Warnings', 'llm_warnings',
    'Data-quality counters and coverage checks over every section below.',
    'Only what can be checked from the export itself.', 'none', NULL),
@@ -101,9 +101,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_report_sections(
    'Heuristics for triage, not proofs; no speed-up is promised.', 'none',
    NULL);
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_report_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_report_tables AS VALUES
   ('warnings', 1, 'warnings', 'llm_warnings', NULL, NULL, NULL, NULL, NULL,
    'warning_list', 0),
   ('findings', 1, 'findings', 'llm_findings', NULL, NULL, NULL, NULL, NULL,

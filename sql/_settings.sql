@@ -51,8 +51,8 @@ SELECT
 -- kernels: valid kernel rows; runtime: the runtime API table; nvtx: the NVTX
 -- table; nvtx_kernels: NVTX, runtime and kernels, with the NVTX->kernel
 -- attribution enabled.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_settings_needs(need, available, reason) AS
-SELECT 'none', 1, NULL
+CREATE TEMP VIEW IF NOT EXISTS _nsys_settings_needs AS
+SELECT 'none' AS need, 1 AS available, NULL AS reason
 UNION ALL
 SELECT 'kernels', has_kernel_table > 0 AND coalesce(n_kernels, 0) > 0,
        CASE WHEN has_kernel_table = 0

@@ -63,11 +63,11 @@ GROUP BY api_name, kind
 ORDER BY kind IN ('host_sync', 'sync_copy') DESC, total(total_ns) DESC, api_name;
 
 -- Warnings about the runtime API table (see sql/_report.sql).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_warnings(
-  seq, severity, code, message) AS
-SELECT 110, 'info', 'runtime_rows_skipped',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_warnings AS
+SELECT 110 AS seq, 'info' AS severity, 'runtime_rows_skipped' AS code,
        printf('%d CUPTI_ACTIVITY_KIND_RUNTIME rows with eventClass other than '
               || '0/1 (e.g. 67, CUDA backtrace duplicates) were ignored.', value)
+         AS message
 FROM _nsys_data_quality WHERE key = 'runtime_skipped_rows' AND value > 0
 UNION ALL
 SELECT 150, 'info', 'no_runtime',
@@ -76,23 +76,23 @@ SELECT 150, 'info', 'no_runtime',
 FROM _nsys_facts WHERE coalesce(has_runtime, 0) = 0;
 
 -- Host synchronization.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_findings(
-  seq, severity, title, evidence, recommendation, rule) AS
-SELECT 40, CASE WHEN total_ms >= 1 THEN 'medium' ELSE 'low' END,
-       'CPU↔GPU synchronization detected (runtime API)',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_findings AS
+SELECT 40 AS seq,
+       CASE WHEN total_ms >= 1 THEN 'medium' ELSE 'low' END AS severity,
+       'CPU↔GPU synchronization detected (runtime API)' AS title,
        printf('Top host-blocking call `%s` total %.2f ms across %d calls.',
               top_name, top_ms, top_calls) || char(10)
        || printf('All host-blocking calls total %.2f ms over %d calls '
                  || '(cudaStreamWaitEvent/cudaEventQuery are listed '
                  || 'separately: they do not block the host).',
-                 total_ms, calls),
+                 total_ms, calls) AS evidence,
        'Look for cudaDeviceSynchronize / cudaStreamSynchronize / '
        || 'cudaEventSynchronize and blocking cudaMemcpy in the serving loop '
        || 'and remove unnecessary barriers.' || char(10)
        || 'Prefer async launches and overlap CPU work with GPU execution; '
        || 'avoid per-token synchronization (e.g. .item() / .cpu() on every '
-       || 'step).',
-       'host_sync'
+       || 'step).' AS recommendation,
+       'host_sync' AS rule
 FROM (SELECT sum(total_time_ms) AS total_ms, sum(call_count) AS calls,
              (SELECT api_name FROM llm_sync_calls WHERE blocks_host
               ORDER BY total_time_ms DESC LIMIT 1) AS top_name,
@@ -103,9 +103,7 @@ FROM (SELECT sum(total_time_ms) AS total_ms, sum(call_count) AS calls,
       FROM llm_sync_calls WHERE blocks_host)
 WHERE calls > 0;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_sections AS VALUES
   (7, 'sync_by_pid', 'Sync indicators per PID', 'llm_sync_calls_by_pid',
    '`CUPTI_ACTIVITY_KIND_RUNTIME` (eventClass 0/1) grouped by PID from '
    || '`globalTid`; names matched by base name (suffixes such as _v3020 '
@@ -121,9 +119,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_sections(
    'Host time of the call, not GPU time; only what was traced.', 'runtime',
    NULL);
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_tables AS VALUES
   ('sync_by_pid', 1, 'sync_by_pid', 'llm_sync_calls_by_pid', NULL,
    'pid, api_name, kind, total_time_ms, call_count, avg_duration_us', NULL,
    NULL, NULL, NULL, 0),

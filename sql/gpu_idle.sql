@@ -34,26 +34,26 @@ FROM nsys_gpu_gaps
 ORDER BY gap_ns DESC, device_id, gap_start_ns;
 
 -- GPU idle (see sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_findings(
-  seq, severity, title, evidence, recommendation, rule) AS
-SELECT 50, CASE WHEN idle_pct_of_window >= 40 THEN 'high' ELSE 'medium' END,
-       'Significant GPU idle gaps',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_findings AS
+SELECT 50 AS seq,
+       CASE WHEN idle_pct_of_window >= 40 THEN 'high' ELSE 'medium' END
+         AS severity,
+       'Significant GPU idle gaps' AS title,
        printf('GPU %d idle %.1f%% of its kernel window (%.1f ms / %.1f ms); '
               || 'largest gap %.1f ms.', device_id, idle_pct_of_window,
-              idle_ms, window_ms, largest_gap_ms),
+              idle_ms, window_ms, largest_gap_ms) AS evidence,
        'If kernels are short, CPU scheduling/launch overhead creates gaps: '
        || 'batch more work per launch or use CUDA graphs.' || char(10)
        || 'Check sync calls and data dependencies that serialize work; '
        || 'overlap streams.' || char(10)
        || 'Very large gaps often mean warm-up, model load or an idle tail '
-       || 'inside the capture: capture a steady-state window.',
-       'gpu_idle'
+       || 'inside the capture: capture a steady-state window.'
+         AS recommendation,
+       'gpu_idle' AS rule
 FROM (SELECT * FROM llm_gpu_idle ORDER BY idle_pct_of_window DESC LIMIT 1)
 WHERE idle_pct_of_window >= 20;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_sections AS VALUES
   (10, 'gpu_idle', 'GPU idle estimate (from kernel timeline)',
    'llm_gpu_idle, llm_gpu_idle_gaps',
    'Union of kernel intervals from `CUPTI_ACTIVITY_KIND_KERNEL` per '
@@ -62,9 +62,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_sections(
    || 'device ids are per-process CUDA ordinals.', 'kernels', NULL);
 
 -- The report keeps the 50 largest gaps (CSV/JSON) and shows at most 20.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_tables AS VALUES
   ('gpu_idle', 1, 'gpu_idle', 'llm_gpu_idle', NULL,
    'device_id, window_ms, busy_ms, idle_ms, idle_pct_of_window, '
    || 'largest_gap_ms', NULL, NULL, NULL, NULL, 0),

@@ -66,12 +66,11 @@ FROM s
 ORDER BY pid_ns DESC, pid, rnk;
 
 -- Warnings about the kernel table (see sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_warnings(
-  seq, severity, code, message) AS
-SELECT 10, 'warning', 'no_kernel_table',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_warnings AS
+SELECT 10 AS seq, 'warning' AS severity, 'no_kernel_table' AS code,
        'No CUPTI_ACTIVITY_KIND_KERNEL table: GPU sections (top kernels, launch '
        || 'storm, GPU idle, NVTX GPU time, PIDs) cannot be computed. Capture '
-       || 'with --trace=cuda and GPU activity enabled.'
+       || 'with --trace=cuda and GPU activity enabled.' AS message
 FROM _nsys_facts WHERE has_kernel_table = 0
 UNION ALL
 SELECT 20, 'warning', 'no_kernels',
@@ -89,20 +88,22 @@ SELECT 90, 'warning', 'unresolved_kernel_names',
 FROM _nsys_data_quality WHERE key = 'kernel_unresolved_names' AND value > 0;
 
 -- Findings over the kernel statistics.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_findings(
-  seq, severity, title, evidence, recommendation, rule) AS
+CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_findings AS
 -- Dominant kernel.
-SELECT 10, CASE WHEN pct_kernel_time >= 50 THEN 'high' ELSE 'medium' END,
-       'Single kernel dominates GPU time',
+SELECT 10 AS seq,
+       CASE WHEN pct_kernel_time >= 50 THEN 'high' ELSE 'medium' END
+         AS severity,
+       'Single kernel dominates GPU time' AS title,
        printf('Top kernel `%s` (device %d) is %.1f%% of kernel time '
               || '(%.3f ms over %d calls, p50 %.2f us, p99 %.2f us).',
               kernel_name, device_id, pct_kernel_time, total_ms, calls,
-              p50_us, p99_us),
+              p50_us, p99_us) AS evidence,
        'Profile this kernel in Nsight Compute (ncu) to see whether it is '
        || 'memory- or compute-bound.' || char(10)
        || 'Check its launch shapes (batch size, sequence length): larger '
-       || 'batches or a better-tuned kernel move the most time here.',
-       'dominant_kernel'
+       || 'batches or a better-tuned kernel move the most time here.'
+         AS recommendation,
+       'dominant_kernel' AS rule
 FROM (SELECT * FROM llm_top_kernels LIMIT 1)
 WHERE pct_kernel_time >= 25
 UNION ALL
@@ -141,9 +142,7 @@ FROM (SELECT * FROM llm_top_kernels
       ORDER BY total_ms DESC LIMIT 3)
 HAVING count(*) > 0;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections AS VALUES
   (3, 'top_kernels', 'Global: top CUDA kernels (by total time)',
    'llm_top_kernels',
    '`CUPTI_ACTIVITY_KIND_KERNEL`; duration = `end-start`; names via '
@@ -155,9 +154,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections(
    'Same as the global table, restricted to one process.', 'kernels',
    '`globalPid` (kernel rows)');
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_tables AS VALUES
   ('top_kernels', 1, 'kernels', 'llm_top_kernels', NULL,
    'kernel_name, device_id, total_ms, calls, avg_us, p50_us, p90_us, '
    || 'pct_kernel_time', NULL, NULL, NULL, NULL, 0),

@@ -75,21 +75,21 @@ FROM _nsys_tiny_kernels WHERE pid IS NULL
 ORDER BY calls DESC, kernel_name;
 
 -- Findings over the launch rate (see sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_findings(
-  seq, severity, title, evidence, recommendation, rule) AS
+CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_findings AS
 -- Launch storm.
-SELECT 20, CASE WHEN launch_storm THEN 'high' ELSE 'medium' END,
+SELECT 20 AS seq,
+       CASE WHEN launch_storm THEN 'high' ELSE 'medium' END AS severity,
        CASE WHEN launch_storm THEN 'Kernel launch storm (many tiny kernels)'
-            ELSE 'Very high kernel launch rate' END,
+            ELSE 'Very high kernel launch rate' END AS title,
        printf('%d launches over %.3f s = %.1f launches/s; kernel p50 %.2f us; '
               || '%.1f%% of kernels are shorter than 10 us.',
               total_launches, window_s, launches_per_s, p50_kernel_us,
-              pct_under_10us),
+              pct_under_10us) AS evidence,
        'Capture decode with CUDA graphs (vLLM: do not use --enforce-eager) '
        || 'so launches are replayed, not issued one by one.' || char(10)
        || 'Fuse pointwise/elementwise kernels (torch.compile, fused '
-       || 'RMSNorm/SiLU-mul kernels).',
-       'launch_storm'
+       || 'RMSNorm/SiLU-mul kernels).' AS recommendation,
+       'launch_storm' AS rule
 FROM llm_launch_storm
 WHERE launch_storm OR launches_per_s >= 100000
 UNION ALL
@@ -105,22 +105,19 @@ FROM llm_launch_storm
 WHERE NOT launch_storm AND launches_per_s < 100000
   AND pct_under_10us >= 50 AND total_launches >= 1000;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_sections AS VALUES
   (6, 'launch_storm_by_pid', 'Launch storm per PID',
    'llm_launch_storm_by_pid',
    '`CUPTI_ACTIVITY_KIND_KERNEL` timestamps of each PID.',
    'The rate is averaged over the PID''s whole kernel window; idle stretches '
    || 'dilute it.', 'kernels', '`globalPid` (kernel rows)'),
-  (8, 'launch_storm', 'Global: launch storm', 'llm_launch_storm, llm_tiny_kernels',
+  (8, 'launch_storm', 'Global: launch storm',
+   'llm_launch_storm, llm_tiny_kernels',
    '`CUPTI_ACTIVITY_KIND_KERNEL` timestamps (`start/end`).',
    'Uses the whole kernel window; overlap across streams does not change the '
    || 'rate but complicates a "GPU saturated" reading.', 'kernels', NULL);
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_tables AS VALUES
   ('launch_storm_by_pid', 1, 'launch_storm_by_pid', 'llm_launch_storm_by_pid',
    NULL, 'pid, total_launches, window_s, launches_per_s, p50_kernel_us, '
    || 'p90_kernel_us, p99_kernel_us, pct_under_5us, pct_under_10us, '

@@ -77,14 +77,13 @@ ORDER BY r.pid, coalesce(a.inclusive_ns, 0) DESC, r.ns DESC, r.range_name;
 
 -- Warnings about the attribution, none when it is disabled (see
 -- sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_warnings(
-  seq, severity, code, message) AS
-SELECT 40, 'warning', 'nvtx_coverage_low',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_warnings AS
+SELECT 40 AS seq, 'warning' AS severity, 'nvtx_coverage_low' AS code,
        printf('NVTX-attributed GPU time is best-effort (NVTX→runtime→kernel '
               || 'correlation). Coverage is %.1f%% (< %.1f%%). Low coverage: '
               || 'interpret per-range GPU time cautiously.',
               100.0 * c.attributed_ns / c.kernel_ns,
-              100.0 * f.cov_threshold)
+              100.0 * f.cov_threshold) AS message
 FROM _nsys_nvtx_coverage AS c, _nsys_facts AS f
 WHERE (SELECT enabled FROM _nsys_nvtx_kernel_map)
   AND c.pid IS NULL AND f.has_nvtx AND c.kernel_ns > 0
@@ -122,9 +121,7 @@ FROM _nsys_nvtx_coverage
 WHERE (SELECT enabled FROM _nsys_nvtx_kernel_map)
   AND pid IS NULL AND truncated_launches > 0;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_sections AS VALUES
   (12, 'nvtx_kernel_time', 'NVTX-attributed GPU kernel time',
    'llm_nvtx_kernel_time, llm_nvtx_coverage',
    'kernel → runtime call with the same `correlationId` and process → NVTX '
@@ -142,10 +139,9 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_sections(
 -- nvtx_kernel_time: the overall coverage line above the table (from the
 -- nvtx_coverage table, not shown as a table). nvtx_by_pid: with the
 -- attribution, the per-PID coverage follows the table; without it
--- (--no-nvtx-kernel-map) the table is the host wall time of llm_nvtx_ranges_by_pid.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS
+-- (--no-nvtx-kernel-map) the table is the host wall time of
+-- llm_nvtx_ranges_by_pid.
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_tables AS
 SELECT * FROM (VALUES
   ('nvtx_kernel_time', 1, 'nvtx_kernel_time', 'llm_nvtx_kernel_time', NULL,
    'range_name, kernel_count, total_kernel_time_ms, avg_kernel_duration_us, '

@@ -43,12 +43,11 @@ ORDER BY pid, total(total_ns) DESC, range_name;
 
 
 -- Warnings about NVTX ranges (see sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_warnings(
-  seq, severity, code, message) AS
-SELECT 120, 'info', 'nvtx_open_ranges',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_warnings AS
+SELECT 120 AS seq, 'info' AS severity, 'nvtx_open_ranges' AS code,
        printf('%d NVTX ranges were never closed; they are excluded from range '
               || 'totals and treated as open-ended for kernel attribution.',
-              value)
+              value) AS message
 FROM _nsys_data_quality WHERE key = 'nvtx_open_ranges' AND value > 0
 UNION ALL
 SELECT 130, 'info', 'nvtx_cross_thread_ranges',
@@ -63,17 +62,18 @@ SELECT 140, 'info', 'no_nvtx',
 FROM _nsys_facts WHERE coalesce(has_nvtx, 0) = 0;
 
 -- NVTX phases.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_findings(
-  seq, severity, title, evidence, recommendation, rule) AS
-SELECT 80, CASE WHEN max_pct >= 70 THEN 'medium' ELSE 'low' END,
-       'NVTX ranges present',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_findings AS
+SELECT 80 AS seq,
+       CASE WHEN max_pct >= 70 THEN 'medium' ELSE 'low' END AS severity,
+       'NVTX ranges present' AS title,
        printf('Found %d NVTX range names.', names)
        || CASE WHEN top_phase IS NOT NULL THEN char(10)
             || printf('Phase `%s` holds %.1f%% of kernel time '
-                      || '(llm_phases).', top_phase, max_pct) ELSE '' END,
+                      || '(llm_phases).', top_phase, max_pct) ELSE '' END
+         AS evidence,
        'Use the NVTX phase totals (llm_phases, llm_nvtx_kernel_time) to '
-       || 'focus on prefill vs decode vs sampling.',
-       'nvtx'
+       || 'focus on prefill vs decode vs sampling.' AS recommendation,
+       'nvtx' AS rule
 FROM (SELECT (SELECT count(*) FROM llm_nvtx_ranges) AS names,
              (SELECT phase FROM llm_phases
               ORDER BY pct_of_total_kernel_time DESC LIMIT 1) AS top_phase,
@@ -81,9 +81,7 @@ FROM (SELECT (SELECT count(*) FROM llm_nvtx_ranges) AS names,
                AS max_pct)
 WHERE names > 0;
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_sections AS VALUES
   (11, 'nvtx_ranges', 'NVTX ranges', 'llm_nvtx_ranges, llm_phases',
    '`NVTX_EVENTS` ranges (eventType 59/60/70/71) with an end, by name '
    || '(coalesce(StringIds[textId], text)); phases via `llm_phase_map`.',
@@ -93,9 +91,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_sections(
 -- `domain?` and `open_count?`: shown only when some range has a domain or is
 -- unterminated. The phases table says which phase map was used, and what to
 -- do when no range name matched it.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_tables AS VALUES
   ('nvtx_ranges', 1, 'nvtx_ranges', 'llm_nvtx_ranges', NULL,
    'range_name, domain?, count, total_time_ms, avg_duration_us, open_count?',
    NULL, NULL, NULL, NULL, 0),

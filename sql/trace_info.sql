@@ -36,12 +36,11 @@ UNION ALL
 SELECT key, CAST(value AS TEXT) FROM _nsys_data_quality;
 
 -- Warnings about the capture itself (see sql/_report.sql for the conventions).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_warnings(
-  seq, severity, code, message) AS
-SELECT 30, 'warning', 'timestamp_unit_unknown',
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_warnings AS
+SELECT 30 AS seq, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '
-              || 'suspect.', kernel_window_ns)
+              || 'suspect.', kernel_window_ns) AS message
 FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
 UNION ALL
 SELECT 100, 'warning', 'graph_mode_capture',
@@ -55,16 +54,12 @@ WHERE lower(graph_mode) = 'graph'
   AND EXISTS (SELECT 1 FROM _nsys_api_calls
               WHERE base_name IN ('cudaGraphLaunch', 'cuGraphLaunch'));
 
-CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections(
-  ord, section_id, title, views, derived_from, limitations, need,
-  md_pid_source) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
   (14, 'derivation', 'Derivation & assumptions', 'llm_trace_info',
    'Export metadata, schema probe and data-quality counters.',
    'Timestamps are read as nanoseconds; see the unit check.', 'none', NULL);
 
 -- Rendered as the derivation text, not as a table.
-CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_tables(
-  section_id, ord, table_name, view, row_limit, md_columns, md_rows,
-  md_caption, md_note, md_layout, nvtx_kernel_map) AS VALUES
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_tables AS VALUES
   ('derivation', 1, 'trace_info', 'llm_trace_info', NULL, NULL, NULL, NULL,
    NULL, 'derivation', 0);
