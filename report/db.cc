@@ -113,7 +113,8 @@ int Table::Col(const std::string& name) const {
 const Cell& Table::At(size_t row, const std::string& column) const {
   static const Cell kNull;
   int c = Col(column);
-  if (c < 0 || row >= rows.size() || static_cast<size_t>(c) >= rows[row].size())
+  if (c < 0) throw std::out_of_range("no column '" + column + "' in the table");
+  if (row >= rows.size() || static_cast<size_t>(c) >= rows[row].size())
     return kNull;
   return rows[row][c];
 }

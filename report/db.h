@@ -45,7 +45,8 @@ struct Table {
 
   // Index of a column, or -1.
   int Col(const std::string& name) const;
-  // Cell by column name (a NULL cell when the column does not exist).
+  // Cell by column name; a NULL cell past the last row. Throws
+  // std::out_of_range when the column does not exist.
   const Cell& At(size_t row, const std::string& column) const;
 };
 

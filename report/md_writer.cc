@@ -1,6 +1,7 @@
 #include "md_writer.h"
 
 #include <fmt/format.h>
+#include <stdexcept>
 
 #include "text.h"
 
@@ -22,9 +23,13 @@ void MdWriter::Table(const nsysexplain::render::Table& t,
                      const std::string& csv_name,
                      const std::function<bool(size_t)>& keep) {
   std::vector<int> idx;
-  for (const std::string& c : columns)
-    if (t.Col(c) >= 0) idx.push_back(t.Col(c));
-  if (idx.empty())
+  for (const std::string& c : columns) {
+    if (t.Col(c) < 0)
+      throw std::out_of_range("Markdown table " + csv_name + ": no column '" +
+                              c + "'");
+    idx.push_back(t.Col(c));
+  }
+  if (columns.empty())
     for (size_t c = 0; c < t.columns.size(); ++c) idx.push_back(static_cast<int>(c));
 
   std::vector<size_t> rows;

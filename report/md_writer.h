@@ -19,9 +19,9 @@ class MdWriter {
   // "- **label**: text" (text is prose with code spans, see MdInline).
   void Bullet(const std::string& label, const std::string& text);
 
-  // A table of `columns` (those missing from `t` are skipped; all columns
-  // when none match) over the rows accepted by `keep`, at most `limit`
-  // rows; prints a note with the CSV name when rows were cut.
+  // A table of `columns` (all columns when empty) over the rows accepted by
+  // `keep`, at most `limit` rows; prints a note with the CSV name when rows
+  // were cut. Throws std::out_of_range for a column `t` does not have.
   void Table(const nsysexplain::render::Table& t,
              const std::vector<std::string>& columns, size_t limit,
              const std::string& csv_name,

@@ -1,8 +1,12 @@
-// report.md: header, then every section of llm_report_sections in order.
-// Numbers are rounded here only (ms 3, us 2, pct 1 decimals).
+// report.md: header, then every section of the report plan in order, each
+// with the tables the view pack declares for it (sql/_report.sql): a plain
+// table of the declared Markdown columns, or one of the few bespoke layouts
+// of kLayouts below. Numbers are rounded here only (ms 3, us 2, pct 1
+// decimals).
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <stdexcept>
 
 #include "md_writer.h"
 #include "render.h"
@@ -11,15 +15,53 @@
 namespace nsysexplain::render {
 namespace {
 
-constexpr size_t kPerPidKernels = 10;  // kernels per "### PID" block (max)
-constexpr size_t kTinyRows = 10;       // tiny kernels (max)
-constexpr size_t kGapRows = 20;        // largest gaps (max)
-constexpr size_t kApiRows = 10;        // all API calls (max)
-
 std::string Code(const std::string& s) { return MdCode(s); }
 
 std::string Num(const Table& t, size_t r, const std::string& col) {
   return MdValue(col, t.At(r, col));
+}
+
+// "a, b?, c" -> {"a", "b?", "c"}.
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : list + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+// A cell that makes an optional ("name?") column worth showing.
+bool Shows(const Cell& c) {
+  switch (c.type) {
+    case Cell::Type::kText: return !c.s.empty();
+    case Cell::Type::kInt: return c.i != 0;
+    case Cell::Type::kReal: return c.d != 0;
+    default: return false;
+  }
+}
+
+// The declared Markdown columns of `t`; "name?" is kept only when some row
+// shows a value in it. A declared column the view lacks is an error.
+std::vector<std::string> MdColumns(const NamedTable& t) {
+  std::vector<std::string> out;
+  for (std::string c : SplitList(t.md_columns)) {
+    bool optional = c.back() == '?';
+    if (optional) c.pop_back();
+    if (t.table.Col(c) < 0)
+      throw std::out_of_range("Markdown table " + t.name + ": view " + t.view +
+                              " has no column '" + c + "'");
+    bool any = !optional;
+    for (size_t r = 0; r < t.table.rows.size() && !any; ++r)
+      any = Shows(t.table.At(r, c));
+    if (any) out.push_back(c);
+  }
+  return out;
 }
 
 class Renderer {
@@ -41,7 +83,27 @@ class Renderer {
   }
 
  private:
+  using Layout = void (Renderer::*)(const Section&, const NamedTable&);
+  // The bespoke layouts a table may name (md_layout): what a plain table of
+  // columns cannot show.
+  static const std::map<std::string, Layout>& Layouts() {
+    static const std::map<std::string, Layout> kLayouts = {
+        {"warning_list", &Renderer::Warnings},
+        {"finding_list", &Renderer::Findings},
+        {"pid_blocks", &Renderer::PidBlocks},
+        {"storm_bullets", &Renderer::StormBullets},
+        {"phases", &Renderer::Phases},
+        {"coverage_line", &Renderer::CoverageLine},
+        {"pid_coverage", &Renderer::PidCoverage},
+        {"derivation", &Renderer::Derivation},
+    };
+    return kLayouts;
+  }
+
   size_t top() const { return static_cast<size_t>(rep_.settings.top_n); }
+  size_t Limit(const NamedTable& t) const {
+    return t.md_rows > 0 ? std::min(top(), static_cast<size_t>(t.md_rows)) : top();
+  }
 
   void RenderSection(const Section& s) {
     md_.Blank();
@@ -49,10 +111,7 @@ class Renderer {
     md_.Blank();
     md_.Bullet("Derived from", s.derived_from);
     md_.Bullet("Limitations", s.limitations);
-    if (s.id == "pids" || s.id == "kernels_by_pid" || s.id == "launch_storm_by_pid")
-      md_.Bullet("PID source", "`globalPid` (kernel rows)");
-    if (s.id == "sync_by_pid" || s.id == "nvtx_by_pid")
-      md_.Bullet("PID source", "`globalTid` (runtime/NVTX rows)");
+    if (!s.pid_source.empty()) md_.Bullet("PID source", s.pid_source);
     md_.Blank();
     if (!s.available) {
       md_.Line("_Not available: " +
@@ -60,75 +119,55 @@ class Renderer {
                "._");
       return;
     }
-    if (s.id == "warnings") return Warnings(s);
-    if (s.id == "findings") return Findings(s);
-    if (s.id == "top_kernels")
-      return Tab(s, "kernels", {"kernel_name", "device_id", "total_ms", "calls",
-                                "avg_us", "p50_us", "p90_us", "pct_kernel_time"});
-    if (s.id == "pids")
-      return Tab(s, "pids", {"pid", "total_kernel_time_ms", "kernel_count",
-                             "pct_of_total_kernel_time", "window_s"});
-    if (s.id == "kernels_by_pid") return KernelsByPid(s);
-    if (s.id == "launch_storm_by_pid")
-      return Tab(s, "launch_storm_by_pid",
-                 {"pid", "total_launches", "window_s", "launches_per_s",
-                  "p50_kernel_us", "p90_kernel_us", "p99_kernel_us",
-                  "pct_under_5us", "pct_under_10us", "pct_under_20us",
-                  "launch_storm"});
-    if (s.id == "sync_by_pid")
-      return Tab(s, "sync_by_pid", {"pid", "api_name", "kind", "total_time_ms",
-                                    "call_count", "avg_duration_us"});
-    if (s.id == "launch_storm") return LaunchStorm(s);
-    if (s.id == "sync") return Sync(s);
-    if (s.id == "gpu_idle") return GpuIdle(s);
-    if (s.id == "nvtx_ranges") return NvtxRanges(s);
-    if (s.id == "nvtx_kernel_time") return NvtxKernelTime(s);
-    if (s.id == "nvtx_by_pid") return NvtxByPid(s);
-    if (s.id == "derivation") return Derivation();
-    for (const NamedTable& t : s.tables) {  // a section this renderer predates
-      md_.Line(Code(t.name) + ":");
-      md_.Table(t.table, {}, top(), t.name);
+    for (const NamedTable& t : s.tables) {
+      if (t.md_layout.empty() && !t.md_table) continue;  // CSV/JSON only
+      md_.Blank();
+      if (!t.md_caption.empty()) md_.Line(t.md_caption);
+      if (t.md_layout.empty()) {
+        Tab(t);
+      } else {
+        auto it = Layouts().find(t.md_layout);
+        if (it == Layouts().end())
+          throw std::out_of_range("table " + t.name + ": unknown Markdown layout '" +
+                                  t.md_layout + "'");
+        (this->*it->second)(s, t);
+      }
+      if (!t.md_note.empty()) md_.Line(t.md_note);
     }
   }
 
-  void Tab(const Section& s, const std::string& name,
-           const std::vector<std::string>& cols, size_t limit = 0,
-           const std::function<bool(size_t)>& keep = nullptr) {
-    const Table* t = s.Find(name);
-    if (!t) {
-      md_.Line("_Not available: no `" + name + "` table._");
-      return;
-    }
-    md_.Table(*t, cols, limit ? limit : top(), name, keep);
+  // The plain table: declared columns, at most Limit() rows.
+  void Tab(const NamedTable& t) {
+    md_.Table(t.table, MdColumns(t), Limit(t), t.name);
   }
 
-  void Warnings(const Section& s) {
-    const Table* t = s.Find("warnings");
-    if (!t || t->rows.empty()) {
+  void Warnings(const Section&, const NamedTable& nt) {
+    const Table& t = nt.table;
+    if (t.rows.empty()) {
       md_.Line("- None.");
       return;
     }
-    for (size_t r = 0; r < t->rows.size(); ++r) {
-      std::string sev = t->At(r, "severity").AsText();
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      std::string sev = t.At(r, "severity").AsText();
       md_.Line("- " + std::string(sev == "info" ? "(info) " : "") +
-               MdInline(t->At(r, "message").AsText()));
+               MdInline(t.At(r, "message").AsText()));
     }
   }
 
-  void Findings(const Section& s) {
-    const Table* t = s.Find("findings");
-    if (!t || t->rows.empty()) {
+  void Findings(const Section&, const NamedTable& nt) {
+    const Table& t = nt.table;
+    if (t.rows.empty()) {
       md_.Line("- No rule fired: nothing in this trace crosses the "
                "thresholds above.");
       return;
     }
-    for (size_t r = 0; r < t->rows.size(); ++r) {
-      md_.Line("- **[" + MdInline(t->At(r, "severity").AsText()) + "] " +
-               MdInline(t->At(r, "title").AsText()) + "**");
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      md_.Line("- **[" + MdInline(t.At(r, "severity").AsText()) + "] " +
+               MdInline(t.At(r, "title").AsText()) + "**");
       for (const auto& [label, col] :
            {std::pair<const char*, const char*>{"Evidence", "evidence"},
             {"Recommendation", "recommendation"}}) {
-        auto lines = SplitLines(t->At(r, col).AsText());
+        auto lines = SplitLines(t.At(r, col).AsText());
         if (lines.empty()) continue;
         md_.Line(std::string("  - **") + label + "**:");
         for (const std::string& l : lines) md_.Line("    - " + MdInline(l));
@@ -136,103 +175,67 @@ class Renderer {
     }
   }
 
-  void KernelsByPid(const Section& s) {
-    const Table* t = s.Find("kernels_by_pid");
-    if (!t || t->rows.empty()) {
+  // One "### PID" block per process (the --top first, in table order), each
+  // a table of at most Limit() rows.
+  void PidBlocks(const Section&, const NamedTable& nt) {
+    const Table& t = nt.table;
+    if (t.rows.empty()) {
       md_.Line("_No rows._");
       return;
     }
     std::vector<std::string> pids;  // in table order (largest PID first)
-    for (size_t r = 0; r < t->rows.size(); ++r) {
-      std::string p = t->At(r, "pid").AsText();
+    for (size_t r = 0; r < t.rows.size(); ++r) {
+      std::string p = t.At(r, "pid").AsText();
       if (std::find(pids.begin(), pids.end(), p) == pids.end()) pids.push_back(p);
     }
     size_t shown = std::min(pids.size(), top());
     for (size_t i = 0; i < shown; ++i) {
       const std::string& pid = pids[i];
       size_t first = 0;
-      while (t->At(first, "pid").AsText() != pid) ++first;
+      while (t.At(first, "pid").AsText() != pid) ++first;
       md_.Blank();
       md_.Line("### PID " + Code(pid));
       md_.Blank();
       md_.Line("- PID kernel time: " +
-               Code(Num(*t, first, "pid_total_kernel_time_ms") + " ms"));
-      md_.Table(*t,
-                {"kernel_name", "device_id", "total_time_ms", "call_count",
-                 "avg_duration_us", "pct_of_pid_kernel_time"},
-                std::min(top(), kPerPidKernels), "kernels_by_pid",
-                [&](size_t r) { return t->At(r, "pid").AsText() == pid; });
+               Code(Num(t, first, "pid_total_kernel_time_ms") + " ms"));
+      md_.Table(t, MdColumns(nt), Limit(nt), nt.name,
+                [&](size_t r) { return t.At(r, "pid").AsText() == pid; });
     }
     if (shown < pids.size())
       md_.Line(fmt::format("_Showing {} of {} PIDs._", shown, pids.size()));
   }
 
-  void LaunchStorm(const Section& s) {
-    const Table* t = s.Find("launch_storm");
-    if (!t || t->rows.empty()) {
+  void StormBullets(const Section&, const NamedTable& nt) {
+    const Table& t = nt.table;
+    if (t.rows.empty()) {
       md_.Line("_No kernels._");
-    } else {
-      md_.Line("- launches: " + Code(Num(*t, 0, "total_launches")) + " over " +
-               Code(Num(*t, 0, "window_s") + "s") + " = " +
-               Code(Fixed(t->At(0, "launches_per_s").AsDouble(), 1) + "/s"));
-      md_.Line("- duration p50/p90/p99 (us): " + Code(Num(*t, 0, "p50_kernel_us")) +
-               " / " + Code(Num(*t, 0, "p90_kernel_us")) + " / " +
-               Code(Num(*t, 0, "p99_kernel_us")));
-      md_.Line("- % kernels under 5/10/20 us: " +
-               Code(Num(*t, 0, "pct_under_5us") + "%") + " / " +
-               Code(Num(*t, 0, "pct_under_10us") + "%") + " / " +
-               Code(Num(*t, 0, "pct_under_20us") + "%"));
-      md_.Line("- launch_storm = " + Code(Num(*t, 0, "launch_storm")) +
-               " (rule: at least 50000 launches/s with p50 at most 10 us, or "
-               "at least 100000 launches/s with p50 at most 20 us)");
+      return;
     }
-    md_.Blank();
-    md_.Line("Top tiny kernels by call count (shorter than 5 us):");
-    Tab(s, "tiny_kernels", {"kernel_name", "call_count", "avg_duration_us"},
-        std::min(top(), kTinyRows));
+    md_.Line("- launches: " + Code(Num(t, 0, "total_launches")) + " over " +
+             Code(Num(t, 0, "window_s") + "s") + " = " +
+             Code(Fixed(t.At(0, "launches_per_s").AsDouble(), 1) + "/s"));
+    md_.Line("- duration p50/p90/p99 (us): " + Code(Num(t, 0, "p50_kernel_us")) +
+             " / " + Code(Num(t, 0, "p90_kernel_us")) + " / " +
+             Code(Num(t, 0, "p99_kernel_us")));
+    md_.Line("- % kernels under 5/10/20 us: " +
+             Code(Num(t, 0, "pct_under_5us") + "%") + " / " +
+             Code(Num(t, 0, "pct_under_10us") + "%") + " / " +
+             Code(Num(t, 0, "pct_under_20us") + "%"));
+    md_.Line("- launch_storm = " + Code(Num(t, 0, "launch_storm")) +
+             " (rule: at least 50000 launches/s with p50 at most 10 us, or "
+             "at least 100000 launches/s with p50 at most 20 us)");
   }
 
-  void Sync(const Section& s) {
-    Tab(s, "sync", {"api_name", "kind", "call_count", "total_time_ms",
-                    "avg_duration_us", "max_us"});
-    md_.Line("All CUDA runtime/driver API calls by total time:");
-    Tab(s, "api_calls", {"pid", "api_name", "kind", "call_count",
-                         "total_time_ms", "avg_duration_us"},
-        std::min(top(), kApiRows));
-  }
-
-  void GpuIdle(const Section& s) {
-    Tab(s, "gpu_idle", {"device_id", "window_ms", "busy_ms", "idle_ms",
-                        "idle_pct_of_window", "largest_gap_ms"});
-    md_.Line("Largest gaps:");
-    Tab(s, "gpu_idle_gaps", {"device_id", "gap_start_ns", "gap_end_ns", "gap_ms"},
-        std::min(top(), kGapRows));
-  }
-
-  void NvtxRanges(const Section& s) {
-    const Table* t = s.Find("nvtx_ranges");
-    std::vector<std::string> cols = {"range_name"};
-    bool domains = false, open = false;
-    if (t)
-      for (size_t r = 0; r < t->rows.size(); ++r) {
-        domains |= !t->At(r, "domain").AsText().empty();
-        open |= t->At(r, "open_count").AsInt() != 0;
-      }
-    if (domains) cols.push_back("domain");
-    for (const char* c : {"count", "total_time_ms", "avg_duration_us"})
-      cols.push_back(c);
-    if (open) cols.push_back("open_count");
-    Tab(s, "nvtx_ranges", cols);
-
-    const Table* ph = s.Find("phases");
+  // The phase table with the phase map it came from, or what to do when no
+  // range name matched.
+  void Phases(const Section&, const NamedTable& nt) {
     const Settings& st = rep_.settings;
     std::string source = st.phase_map_source == "default"
                              ? "the default phase map"
                              : "the phase map " + Code(st.phase_map_source);
-    if (ph && !ph->rows.empty()) {
+    if (!nt.table.rows.empty()) {
       md_.Line("Phases (NVTX range names mapped by " + source + "):");
-      Tab(s, "phases", {"phase", "range_names", "nvtx_count", "nvtx_wall_time_ms",
-                        "kernel_count", "kernel_time_ms", "pct_of_total_kernel_time"});
+      Tab(nt);
       return;
     }
     std::string pats;
@@ -252,7 +255,9 @@ class Renderer {
              "; use `--phase-map FILE` to map your range names.");
   }
 
-  void NvtxKernelTime(const Section& s) {
+  // The overall coverage (the pid NULL row of the section's nvtx_coverage
+  // table) above the table.
+  void CoverageLine(const Section& s, const NamedTable& nt) {
     const Table* cov = s.Find("nvtx_coverage");
     size_t all = SIZE_MAX;
     if (cov)
@@ -267,28 +272,13 @@ class Renderer {
                " kernels.");
       md_.Blank();
     }
-    Tab(s, "nvtx_kernel_time",
-        {"range_name", "kernel_count", "total_kernel_time_ms",
-         "avg_kernel_duration_us", "pct_of_total_kernel_time",
-         "inclusive_kernel_time_ms"});
-    md_.Line("- `kernel_count`/`total_kernel_time_ms` count each kernel once, "
-             "for its innermost enclosing range (they add up to the coverage); "
-             "`inclusive_kernel_time_ms` counts it for every enclosing range "
-             "name (nested ranges overlap).");
+    Tab(nt);
   }
 
-  void NvtxByPid(const Section& s) {
-    if (!rep_.settings.nvtx_kernel_map) {
-      md_.Line("NVTX-attributed GPU time columns: disabled by "
-               "`--no-nvtx-kernel-map` (host wall time only).");
-      Tab(s, "nvtx_by_pid", {"pid", "range_name", "count", "total_time_ms",
-                             "avg_duration_us", "open_count"});
-      return;
-    }
-    Tab(s, "nvtx_by_pid",
-        {"pid", "range_name", "nvtx_total_time_ms", "nvtx_count",
-         "attributed_kernel_time_ms", "attributed_kernel_count",
-         "pid_attribution_coverage_pct"});
+  // The table, then the per-PID rows of the nvtx_kernel_time section's
+  // coverage table when that section is available.
+  void PidCoverage(const Section&, const NamedTable& nt) {
+    Tab(nt);
     const Section* kt = rep_.FindSection("nvtx_kernel_time");
     const Table* cov = kt ? kt->Find("nvtx_coverage") : nullptr;
     if (!cov || !kt->available) return;
@@ -304,7 +294,7 @@ class Renderer {
     return v.empty() ? dflt : Code(v);
   }
 
-  void Derivation() {
+  void Derivation(const Section&, const NamedTable&) {
     md_.Line("- **Timestamp units**: the report reads `start/end` as "
              "**nanoseconds** and converts to ms/us via `/1e6` and `/1e3`.");
     md_.Line("- **Timestamp sanity check**: " +

@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <fmt/format.h>
@@ -7,78 +8,6 @@
 
 namespace nsysexplain::render {
 namespace {
-
-struct TableSpec {
-  const char* name;  // CSV stem / JSON key
-  const char* view;  // llm_* view
-  const char* sql;   // query (nullptr: SELECT * FROM view)
-};
-
-// Tables of the known sections. A section missing here (a newer view pack)
-// gets one table per view listed in llm_report_sections.views.
-struct SectionSpec {
-  const char* id;
-  std::vector<TableSpec> tables;
-  bool nvtx_attribution;  // skipped by --no-nvtx-kernel-map
-};
-
-const std::vector<SectionSpec>& Specs() {
-  static const std::vector<SectionSpec> kSpecs = {
-      {"warnings", {{"warnings", "llm_warnings", nullptr}}, false},
-      {"findings", {{"findings", "llm_findings", nullptr}}, false},
-      {"top_kernels", {{"kernels", "llm_top_kernels", nullptr}}, false},
-      {"pids", {{"pids", "llm_pids", nullptr}}, false},
-      {"kernels_by_pid", {{"kernels_by_pid", "llm_kernels_by_pid", nullptr}}, false},
-      {"launch_storm_by_pid",
-       {{"launch_storm_by_pid", "llm_launch_storm_by_pid", nullptr}}, false},
-      {"sync_by_pid", {{"sync_by_pid", "llm_sync_calls_by_pid", nullptr}}, false},
-      {"launch_storm",
-       {{"launch_storm", "llm_launch_storm", nullptr},
-        {"tiny_kernels", "llm_tiny_kernels", nullptr}}, false},
-      {"sync",
-       {{"sync", "llm_sync_calls", nullptr},
-        {"api_calls", "llm_api_calls", nullptr}}, false},
-      {"gpu_idle",
-       {{"gpu_idle", "llm_gpu_idle", nullptr},
-        {"gpu_idle_gaps", "llm_gpu_idle_gaps",
-         "SELECT * FROM llm_gpu_idle_gaps LIMIT 50"}}, false},
-      {"nvtx_ranges",
-       {{"nvtx_ranges", "llm_nvtx_ranges", nullptr},
-        {"phases", "llm_phases", nullptr}}, false},
-      {"nvtx_kernel_time",
-       {{"nvtx_kernel_time", "llm_nvtx_kernel_time", nullptr},
-        {"nvtx_coverage", "llm_nvtx_coverage", nullptr}}, true},
-      {"nvtx_by_pid", {{"nvtx_by_pid", "llm_nvtx_by_pid", nullptr}}, false},
-      {"derivation", {{"trace_info", "llm_trace_info", nullptr}}, false},
-  };
-  return kSpecs;
-}
-
-const SectionSpec* FindSpec(const std::string& id) {
-  for (const SectionSpec& s : Specs())
-    if (id == s.id) return &s;
-  return nullptr;
-}
-
-// Warning codes about NVTX->kernel attribution, hidden when it is disabled.
-bool IsAttributionWarning(const std::string& code) {
-  return code == "nvtx_coverage_low" || code == "nvtx_coverage_low_pid" ||
-         code == "kernels_without_launch";
-}
-
-std::vector<std::string> SplitViews(const std::string& views) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : views + ",") {
-    if (c == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else if (c != ' ') {
-      cur += c;
-    }
-  }
-  return out;
-}
 
 bool IsIdent(const std::string& s) {
   if (s.empty()) return false;
@@ -89,9 +18,24 @@ bool IsIdent(const std::string& s) {
   return true;
 }
 
-NamedTable Fetch(Db& db, const TableSpec& spec, bool run) {
-  NamedTable t{spec.name, spec.view, {}};
-  std::string sql = spec.sql ? spec.sql : std::string("SELECT * FROM ") + spec.view;
+// A table of the report as the view pack declares it (a row of
+// _nsys_all_tables), queried in full, or header only when `run` is false.
+NamedTable Fetch(Db& db, const Table& decl, size_t r, bool run) {
+  NamedTable t;
+  t.name = decl.At(r, "table_name").AsText();
+  t.view = decl.At(r, "view").AsText();
+  if (!IsIdent(t.view) || !IsIdent(t.name))
+    throw DbError(0, "report table '" + t.name + "': bad name or view '" +
+                         t.view + "'");
+  t.md_table = !decl.At(r, "md_columns").is_null();
+  t.md_columns = decl.At(r, "md_columns").AsText();
+  t.md_rows = static_cast<int>(decl.At(r, "md_rows").AsInt());
+  t.md_caption = decl.At(r, "md_caption").AsText();
+  t.md_note = decl.At(r, "md_note").AsText();
+  t.md_layout = decl.At(r, "md_layout").AsText();
+  std::string sql = "SELECT * FROM " + t.view;
+  if (!decl.At(r, "row_limit").is_null())
+    sql += " LIMIT " + std::to_string(decl.At(r, "row_limit").AsInt());
   if (run) {
     t.table = db.Query(sql);
   } else {
@@ -186,7 +130,14 @@ Report BuildReport(Db& db, const Options& opt) {
   db.Query("SELECT count(*) FROM _nsys_data_quality");
   Table secs = db.Query(
       "SELECT ord, section_id, title, views, derived_from, limitations, "
-      "available, reason FROM llm_report_sections ORDER BY ord");
+      "available, reason, md_pid_source FROM _nsys_report_plan ORDER BY ord");
+  Table decl = db.Query(
+      "SELECT section_id, ord, table_name, view, row_limit, md_columns, "
+      "md_rows, md_caption, md_note, md_layout, nvtx_kernel_map "
+      "FROM _nsys_all_tables ORDER BY section_id, ord");
+  auto skipped = [&](size_t d) {  // not queried under --no-nvtx-kernel-map
+    return decl.At(d, "nvtx_kernel_map").AsInt() != 0 && !opt.nvtx_kernel_map;
+  };
   std::set<std::string> seen_tables;
   for (size_t r = 0; r < secs.rows.size(); ++r) {
     Section s;
@@ -198,58 +149,35 @@ Report BuildReport(Db& db, const Options& opt) {
     s.limitations = secs.At(r, "limitations").AsText();
     s.available = secs.At(r, "available").AsInt() != 0;
     s.reason = secs.At(r, "reason").AsText();
+    s.pid_source = secs.At(r, "md_pid_source").AsText();
 
-    std::vector<TableSpec> tables;
-    std::vector<std::string> owned;  // keeps generic names alive
-    const SectionSpec* spec = FindSpec(s.id);
-    bool attribution = spec && spec->nvtx_attribution;
-    if (spec) {
-      tables = spec->tables;
-      if (s.id == "nvtx_by_pid" && !opt.nvtx_kernel_map)
-        tables = {{"nvtx_by_pid", "llm_nvtx_ranges_by_pid", nullptr}};
-    } else {
-      for (const std::string& v : SplitViews(s.views))
-        if (IsIdent(v)) owned.push_back(v);
-      for (const std::string& v : owned)
-        tables.push_back({v.c_str() + (v.rfind("llm_", 0) == 0 ? 4 : 0),
-                          v.c_str(), nullptr});
-    }
-    if (attribution && !opt.nvtx_kernel_map) {
+    std::vector<size_t> tables;
+    for (size_t d = 0; d < decl.rows.size(); ++d)
+      if (decl.At(d, "section_id").AsText() == s.id) tables.push_back(d);
+    if (!tables.empty() && std::all_of(tables.begin(), tables.end(), skipped)) {
       s.disabled = true;
       s.available = false;
       s.reason = "disabled by --no-nvtx-kernel-map";
     }
-    for (const TableSpec& t : tables) {
-      if (!seen_tables.insert(t.name).second) continue;  // one CSV per name
-      s.tables.push_back(Fetch(db, t, s.available));
+    for (size_t d : tables) {
+      // One CSV per name: the first section to declare it owns it.
+      if (!seen_tables.insert(decl.At(d, "table_name").AsText()).second) continue;
+      s.tables.push_back(Fetch(db, decl, d, s.available && !skipped(d)));
     }
     rep.sections.push_back(std::move(s));
   }
 
+  // (Warnings about the NVTX->kernel attribution are absent when it is
+  // disabled: the view pack reads llm_settings.nvtx_kernel_map.)
   for (const Section& s : rep.sections) {
     if (const Table* t = s.Find("trace_info")) rep.trace_info = *t;
     if (const Table* t = s.Find("findings")) rep.findings = *t;
+    if (const Table* t = s.Find("warnings")) rep.warnings = *t;
   }
   if (rep.trace_info.columns.empty())
     rep.trace_info = db.Query("SELECT * FROM llm_trace_info");
   if (rep.findings.columns.empty())
     rep.findings = db.Query("SELECT * FROM llm_findings");
-
-  // Warnings: hide attribution warnings when attribution is disabled (the
-  // section table is filtered too, so Markdown, JSON and CSV agree).
-  for (Section& s : rep.sections) {
-    for (NamedTable& nt : s.tables) {
-      if (nt.name != "warnings") continue;
-      if (!opt.nvtx_kernel_map) {
-        std::vector<Row> kept;
-        for (size_t r = 0; r < nt.table.rows.size(); ++r)
-          if (!IsAttributionWarning(nt.table.At(r, "code").AsText()))
-            kept.push_back(nt.table.rows[r]);
-        nt.table.rows = std::move(kept);
-      }
-      rep.warnings = nt.table;
-    }
-  }
   if (rep.warnings.columns.empty())
     rep.warnings = db.Query("SELECT * FROM llm_warnings");
   return rep;

@@ -1,5 +1,7 @@
-// The report model: every section of llm_report_sections with its tables
-// (full rows, view precision), built once and handed to the three renderers.
+// The report model: every section of the view pack's report plan
+// (_nsys_report_plan = llm_report_sections) with the tables it declares
+// (_nsys_all_tables; conventions in sql/_report.sql), full rows at view
+// precision, built once and handed to the three renderers.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,7 +14,6 @@ namespace nsysexplain::render {
 inline constexpr const char* kToolName = "nsys-explain-render";
 inline constexpr int kJsonSchemaVersion = 1;
 inline constexpr int kDefaultTop = 30;
-inline constexpr int kGapsRows = 50;  // rows of gpu_idle_gaps queried
 
 struct Options {
   std::string trace_path;
@@ -30,11 +31,19 @@ struct NamedTable {
   std::string name;  // CSV file stem and report.json key
   std::string view;  // the llm_* view it comes from
   Table table;
+  // How report.md shows it, as declared by the view pack.
+  bool md_table = false;    // md_columns not NULL: shown as a table
+  std::string md_columns;   // comma-separated; "name?" only when not all empty
+  int md_rows = 0;          // at most this many rows (0: --top)
+  std::string md_caption;   // line before the table
+  std::string md_note;      // line after the table
+  std::string md_layout;    // a bespoke layout of render_markdown.cc, or ""
 };
 
 struct Section {
   int ord = 0;
   std::string id, title, views, derived_from, limitations, reason;
+  std::string pid_source;  // the "PID source" bullet, or ""
   bool available = false;
   bool disabled = false;  // turned off by a flag (reason says which)
   std::vector<NamedTable> tables;

@@ -13,3 +13,15 @@ SELECT pid, round(kernel_ns / 1e6, 6), kernels,
        round((last_end_ns - first_start_ns) / 1e9, 6)
 FROM _nsys_pids
 ORDER BY kernel_ns DESC, pid;
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_pids_sections AS VALUES
+  (4, 'pids', 'Top PIDs by GPU kernel time', 'llm_pids',
+   '`CUPTI_ACTIVITY_KIND_KERNEL` grouped by PID decoded from `globalPid` '
+   || '(bits 24-47).',
+   'PIDs are per host; merged multi-host reports can repeat a PID.', 'kernels',
+   '`globalPid` (kernel rows)');
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_pids_tables AS VALUES
+  ('pids', 1, 'pids', 'llm_pids', NULL,
+   'pid, total_kernel_time_ms, kernel_count, pct_of_total_kernel_time, '
+   || 'window_s', NULL, NULL, NULL, NULL, 0);

@@ -1,0 +1,65 @@
+-- Facts about the trace: exporter version, name sources, GPUs, the kernel time
+-- window, the timestamp-unit sanity check and data-quality counters.
+CREATE TEMP VIEW IF NOT EXISTS llm_trace_info(
+  key,     -- fact name
+  value    -- its value (text)
+) AS
+SELECT key, value FROM _nsys_trace_info
+UNION ALL
+SELECT 'nsysexplain_version', nsys_version()
+UNION ALL
+SELECT 'sqlite_version', sqlite_version()
+UNION ALL
+SELECT 'kernel_window_start_ns', CAST(first_start_ns AS TEXT)
+FROM _nsys_launch_storm WHERE pid IS NULL AND launches > 0
+UNION ALL
+SELECT 'kernel_window_end_ns', CAST(last_end_ns AS TEXT)
+FROM _nsys_launch_storm WHERE pid IS NULL AND launches > 0
+UNION ALL
+SELECT 'kernel_window_s', CAST(round(window_ns / 1e9, 6) AS TEXT)
+FROM _nsys_launch_storm WHERE pid IS NULL AND launches > 0
+UNION ALL
+SELECT 'timestamp_unit_guess',
+       CASE WHEN launches = 0 THEN 'unknown'
+            WHEN window_ns >= 1000000000 THEN 'ns'
+            WHEN window_ns >= 1000000 THEN 'ns_likely'
+            ELSE 'unknown' END
+FROM _nsys_launch_storm WHERE pid IS NULL
+UNION ALL
+SELECT 'timestamp_unit_basis',
+       CASE WHEN launches = 0 THEN 'no_kernels'
+            WHEN window_ns >= 1000000000 THEN 'kernel_window_ns_ge_1s'
+            WHEN window_ns >= 1000000 THEN 'kernel_window_ns_ge_1ms'
+            ELSE 'kernel_window_ns_lt_1ms' END
+FROM _nsys_launch_storm WHERE pid IS NULL
+UNION ALL
+SELECT key, CAST(value AS TEXT) FROM _nsys_data_quality;
+
+-- Warnings about the capture itself (see sql/_report.sql for the conventions).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_warnings AS
+SELECT 30 AS seq, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
+       printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
+              || 'timestamps are nanoseconds; treat time-derived numbers as '
+              || 'suspect.', kernel_window_ns) AS message
+FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
+UNION ALL
+SELECT 100, 'warning', 'graph_mode_capture',
+       'CUDA graphs were traced in graph mode (CUDA_GRAPH_TRACE_OPTIONS:MODE='
+       || graph_mode || ') and cudaGraphLaunch calls exist: kernels inside '
+       || 'graphs are not in the kernel table, so kernel time, GPU busy time '
+       || 'and launch counts miss them. Re-capture with '
+       || '--cuda-graph-trace=node.'
+FROM _nsys_facts
+WHERE lower(graph_mode) = 'graph'
+  AND EXISTS (SELECT 1 FROM _nsys_api_calls
+              WHERE base_name IN ('cudaGraphLaunch', 'cuGraphLaunch'));
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
+  (14, 'derivation', 'Derivation & assumptions', 'llm_trace_info',
+   'Export metadata, schema probe and data-quality counters.',
+   'Timestamps are read as nanoseconds; see the unit check.', 'none', NULL);
+
+-- Rendered as the derivation text, not as a table.
+CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_tables AS VALUES
+  ('derivation', 1, 'trace_info', 'llm_trace_info', NULL, NULL, NULL, NULL,
+   NULL, 'derivation', 0);

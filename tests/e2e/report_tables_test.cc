@@ -1,0 +1,135 @@
+// The report declarations of the view pack (sql/_report.sql conventions)
+// against the views they name, on the hand-made BasicTrace and the bundled
+// example trace, with the NVTX->kernel map on and off: every declared table
+// has a view, every declared Markdown column exists in that view, every
+// table belongs to a section and every section's `need` is defined. A
+// mismatch would otherwise only show when that section renders.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "e2e_util.h"
+#include "fixture.h"
+
+namespace e2e {
+namespace {
+
+using Rows = std::vector<std::vector<std::string>>;
+
+class Conn {
+ public:
+  explicit Conn(const std::string& path) {
+    EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr),
+              SQLITE_OK);
+    sqlite3_enable_load_extension(db_, 1);
+    char* err = nullptr;
+    int rc = sqlite3_load_extension(db_, NSYSEXPLAIN_EXTENSION, nullptr, &err);
+    EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+    sqlite3_free(err);
+  }
+  ~Conn() { sqlite3_close(db_); }
+  Conn(const Conn&) = delete;
+  Conn& operator=(const Conn&) = delete;
+
+  // All rows as text ("" for NULL); fails the test on an SQL error.
+  Rows Query(const std::string& sql) {
+    Rows out;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
+      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+      return out;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const unsigned char* t = sqlite3_column_text(st, c);
+        row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
+      }
+      out.push_back(std::move(row));
+    }
+    EXPECT_EQ(rc, SQLITE_DONE) << sql << ": " << sqlite3_errmsg(db_);
+    sqlite3_finalize(st);
+    return out;
+  }
+
+  // Column names of a query, or an empty set when it does not prepare.
+  std::set<std::string> Columns(const std::string& sql) {
+    std::set<std::string> out;
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) == SQLITE_OK)
+      for (int c = 0; c < sqlite3_column_count(st); ++c)
+        out.insert(sqlite3_column_name(st, c));
+    sqlite3_finalize(st);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// The declared Markdown column names ("a, b?, c": "b?" is optional).
+std::vector<std::string> DeclaredColumns(const std::string& list) {
+  std::vector<std::string> out;
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) {
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    if (!item.empty() && item.back() == '?') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+void CheckDeclarations(const std::string& trace) {
+  for (int map : {1, 0}) {
+    SCOPED_TRACE(trace + ", nvtx_kernel_map = " + std::to_string(map));
+    Conn c(trace);
+    c.Query("UPDATE temp.llm_settings SET value = " + std::to_string(map) +
+            " WHERE key = 'nvtx_kernel_map'");
+    std::set<std::string> sections;
+    for (const auto& r : c.Query("SELECT section_id FROM llm_report_sections"))
+      sections.insert(r[0]);
+    EXPECT_GE(sections.size(), 14u);
+    EXPECT_TRUE(c.Query("SELECT section_id, need FROM _nsys_all_sections AS s "
+                        "WHERE NOT EXISTS (SELECT 1 FROM _nsys_all_needs AS n "
+                        "WHERE n.need = s.need)").empty())
+        << "a section needs something no needs view defines";
+
+    Rows tables = c.Query(
+        "SELECT section_id, table_name, view, md_columns, analysis "
+        "FROM _nsys_all_tables ORDER BY section_id, ord");
+    std::set<std::string> with_tables;
+    for (const auto& t : tables) {
+      const std::string &section = t[0], &name = t[1], &view = t[2];
+      SCOPED_TRACE("table " + name + " of section " + section + " (sql/" +
+                   t[4] + ".sql)");
+      with_tables.insert(section);
+      EXPECT_TRUE(sections.count(section)) << "no such section";
+      std::set<std::string> cols = c.Columns("SELECT * FROM " + view);
+      ASSERT_FALSE(cols.empty()) << "no view " << view;
+      for (const std::string& col : DeclaredColumns(t[3]))
+        EXPECT_TRUE(cols.count(col)) << view << " has no column " << col;
+    }
+    for (const std::string& s : sections)
+      EXPECT_TRUE(with_tables.count(s)) << "section " << s << " declares no table";
+  }
+}
+
+TEST(ReportDeclarations, MarkdownColumnsExistInTheirViewsBasicTrace) {
+  TempDir dir;
+  std::string trace = dir / "basic.sqlite";
+  BuildBasicTrace(trace);
+  CheckDeclarations(trace);
+}
+
+TEST(ReportDeclarations, MarkdownColumnsExistInTheirViewsExample) {
+  CheckDeclarations(NSYSEXPLAIN_EXAMPLE_TRACE);
+}
+
+}  // namespace
+}  // namespace e2e
