@@ -84,7 +84,7 @@ std::string ReadFileBytes(const std::string& path);
 
 // Builds a tiny nsys-shaped export: StringIds, CUPTI_ACTIVITY_KIND_KERNEL,
 // CUPTI_ACTIVITY_KIND_RUNTIME and NVTX_EVENTS with the columns the loader
-// reads (ext/session.cc) plus a few it does not.
+// reads (ext/loaders.cc, ext/nvtx_loader.cc) plus a few it does not.
 class TraceBuilder {
  public:
   explicit TraceBuilder(const std::string& path);  // creates the tables
