@@ -106,14 +106,7 @@ void LoadKernelPart(sqlite3* db, bool is_private, const Schema& s,
             c_corr = q.ColOrNull("correlationId"), c_pid = q.ColOrNull("globalPid"),
             c_name = q.ColOrNull(name_col), c_short = q.ColOrNull("shortName"),
             c_graph_node = q.ColOrNull("graphNodeId");
-  size_t hint = RestrictToRange(q, rowids, db, is_private, s, t);
-  for (auto* v : {&k.start, &k.end, &k.global_pid, &k.correlation_id})
-    v->reserve(hint);
-  k.device_id.reserve(hint);
-  k.stream_id.reserve(hint);
-  k.name.reserve(hint);
-  k.short_name.reserve(hint);
-  k.graph_node.reserve(hint);
+  k.Reserve(RestrictToRange(q, rowids, db, is_private, s, t));
   Scan(db, is_private, q, [&](const Row& row) {
     // Invalid: NULL or non-numeric times, end < start, or a duration that
     // does not fit in int64.
@@ -167,13 +160,7 @@ void MergeKernelParts(std::vector<KernelPart>& parts, core::StringTable& strings
                       core::Kernels& out) {
   size_t total = 0;
   for (const KernelPart& p : parts) total += p.kernels.size();
-  for (auto* v : {&out.start, &out.end, &out.global_pid, &out.correlation_id})
-    v->reserve(total);
-  out.device_id.reserve(total);
-  out.stream_id.reserve(total);
-  out.name.reserve(total);
-  out.short_name.reserve(total);
-  out.graph_node.reserve(total);
+  out.Reserve(total);
   for (KernelPart& p : parts) {
     core::Kernels& k = p.kernels;
     std::vector<uint32_t> map = MergeStrings(p.str, strings);

@@ -189,57 +189,60 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::mutex merge_mu;  // merges intern names in tr->strings
   std::atomic<size_t> kernels_left{kparts.size()}, runtime_left{rparts.size()},
       nvtx_left{nparts.size()};
-  auto label = [](const char* what, size_t p, size_t n) {
-    return std::string("load ") + what + " part " + std::to_string(p + 1) + "/" +
-           std::to_string(n);
-  };
 
   JobQueue q;
+  // One job per part of a table, in part order (`front`: ahead of the jobs
+  // already queued); the job that finishes the last part merges the table
+  // (merges intern names, one at a time) and then runs `then`.
+  auto queue_parts = [&](const char* what, size_t n, std::atomic<size_t>& left,
+                         std::function<void(sqlite3*, size_t)> load,
+                         std::function<void()> merge, std::function<void()> then,
+                         bool front) {
+    for (size_t i = 0; i < n; ++i) {
+      size_t p = front ? n - 1 - i : i;
+      q.Push([&, what, n, p, load, merge, then](sqlite3* c) {
+        {
+          core::ScopedTimer tm(std::string("load ") + what + " part " +
+                               std::to_string(p + 1) + "/" + std::to_string(n));
+          load(c, p);
+        }
+        if (--left > 0) return;
+        {
+          core::ScopedTimer tm(std::string("merge ") + what + " parts");
+          std::lock_guard<std::mutex> lk(merge_mu);
+          merge();
+        }
+        if (then) then();
+      }, front);
+    }
+  };
   auto queue_runtime = [&] {
     const core::Kernels* k = want_kernels ? kernels.get() : have_kernels.get();
     {
       core::ScopedTimer tm("kernel launch keys");
       keys = KernelLaunchKeys(*k);
     }
-    for (size_t p = rparts.size(); p-- > 0;)
-      q.Push([&, p, k](sqlite3* c) {
-        {
-          core::ScopedTimer tm(label("runtime", p, rparts.size()));
+    queue_parts(
+        "runtime", rparts.size(), runtime_left,
+        [&](sqlite3* c, size_t p) {
           LoadRuntimePart(c, c != db_, s, rranges[p], keys, rparts[p]);
-        }
-        if (--runtime_left > 0) return;
-        core::ScopedTimer tm("merge runtime parts");
-        std::lock_guard<std::mutex> lk(merge_mu);
-        MergeRuntimeParts(rparts, *k, keys, tr->strings, runtime->calls,
-                          runtime->kernel_launch);
-      }, /*front=*/true);
+        },
+        [&, k] {
+          MergeRuntimeParts(rparts, *k, keys, tr->strings, runtime->calls,
+                            runtime->kernel_launch);
+        },
+        nullptr, /*front=*/true);
   };
-  for (size_t p = 0; p < kparts.size(); ++p)
-    q.Push([&, p](sqlite3* c) {
-      {
-        core::ScopedTimer tm(label("kernels", p, kparts.size()));
-        LoadKernelPart(c, c != db_, s, kranges[p], kparts[p]);
-      }
-      if (--kernels_left > 0) return;
-      {
-        core::ScopedTimer tm("merge kernel parts");
-        std::lock_guard<std::mutex> lk(merge_mu);
-        MergeKernelParts(kparts, tr->strings, *kernels);
-      }
-      if (want_runtime) queue_runtime();
-    });
+  queue_parts(
+      "kernels", kparts.size(), kernels_left,
+      [&](sqlite3* c, size_t p) { LoadKernelPart(c, c != db_, s, kranges[p], kparts[p]); },
+      [&] { MergeKernelParts(kparts, tr->strings, *kernels); },
+      want_runtime ? std::function<void()>(queue_runtime) : nullptr, false);
   if (!want_kernels && want_runtime) queue_runtime();
-  for (size_t p = 0; p < nparts.size(); ++p)
-    q.Push([&, p](sqlite3* c) {
-      {
-        core::ScopedTimer tm(label("nvtx", p, nparts.size()));
-        LoadNvtxPart(c, c != db_, s, nranges[p], nparts[p]);
-      }
-      if (--nvtx_left > 0) return;
-      core::ScopedTimer tm("merge nvtx parts");
-      std::lock_guard<std::mutex> lk(merge_mu);
-      MergeNvtxParts(nparts, tr->strings, *nvtx);
-    });
+  queue_parts(
+      "nvtx", nparts.size(), nvtx_left,
+      [&](sqlite3* c, size_t p) { LoadNvtxPart(c, c != db_, s, nranges[p], nparts[p]); },
+      [&] { MergeNvtxParts(nparts, tr->strings, *nvtx); }, nullptr, false);
 
   std::vector<std::thread> threads;
   if (!priv) {

@@ -51,6 +51,14 @@ struct Kernels {
   int64_t null_correlation = 0;
   std::string table;             // source table name
   size_t size() const { return start.size(); }
+  void Reserve(size_t rows) {
+    for (auto* v : {&start, &end, &global_pid, &correlation_id}) v->reserve(rows);
+    device_id.reserve(rows);
+    stream_id.reserve(rows);
+    name.reserve(rows);
+    short_name.reserve(rows);
+    graph_node.reserve(rows);
+  }
 };
 
 // CUDA runtime/driver API calls (eventClass 0/1). To stay compact only the
