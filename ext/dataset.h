@@ -85,6 +85,11 @@ class RowSource {
 
 enum SortDir : bool { kAsc = false, kDesc = true };
 
+// A `col IS NULL` / `col IS NOT NULL` constraint the dataset applies itself
+// (datasets whose "all processes" rows have pid NULL compute only the part
+// a query asks for).
+enum class NullFilter { kAll, kNull, kNotNull };
+
 struct OrderTerm {
   int column;
   bool desc;
@@ -97,7 +102,8 @@ struct DatasetDef {
   std::vector<std::string> column_names, column_docs;
   std::vector<SqlType> column_types;
   std::vector<OrderTerm> order;
-  std::function<std::unique_ptr<RowSource>(Session&)> open;
+  int null_filter_column = -1;  // column whose IS [NOT] NULL open() applies
+  std::function<std::unique_ptr<RowSource>(Session&, NullFilter)> open;
 
   // "CREATE TABLE x(name TYPE, ...)" for sqlite3_declare_vtab.
   std::string CreateTableSql() const;
@@ -135,11 +141,15 @@ int FindColumn(const std::vector<std::string>& names, const char* name,
 
 }  // namespace detail
 
+// A dataset that applies `null_column IS [NOT] NULL` itself: `rows` gets
+// the filter of the query (kAll when there is none) and returns only the
+// rows that pass it.
 template <class Row>
-DatasetDef MakeDataset(const char* name, const char* doc,
-                       std::vector<Column<Row>> columns,
-                       std::function<Rows<Row>(Session&)> rows,
-                       std::vector<std::pair<const char*, SortDir>> order = {}) {
+DatasetDef MakeFilteredDataset(const char* name, const char* doc,
+                               std::vector<Column<Row>> columns,
+                               const char* null_column,
+                               std::function<Rows<Row>(Session&, NullFilter)> rows,
+                               std::vector<std::pair<const char*, SortDir>> order = {}) {
   DatasetDef d;
   d.name = name;
   d.doc = doc;
@@ -150,11 +160,24 @@ DatasetDef MakeDataset(const char* name, const char* doc,
   }
   for (const auto& [col, dir] : order)
     d.order.push_back({detail::FindColumn(d.column_names, col, name), dir == kDesc});
+  if (null_column) d.null_filter_column = detail::FindColumn(d.column_names, null_column, name);
   auto cols = std::make_shared<const std::vector<Column<Row>>>(std::move(columns));
-  d.open = [cols, rows = std::move(rows)](Session& s) -> std::unique_ptr<RowSource> {
-    return std::make_unique<detail::TypedSource<Row>>(rows(s), cols);
+  d.open = [cols, rows = std::move(rows)](Session& s,
+                                          NullFilter f) -> std::unique_ptr<RowSource> {
+    return std::make_unique<detail::TypedSource<Row>>(rows(s, f), cols);
   };
   return d;
+}
+
+template <class Row>
+DatasetDef MakeDataset(const char* name, const char* doc,
+                       std::vector<Column<Row>> columns,
+                       std::function<Rows<Row>(Session&)> rows,
+                       std::vector<std::pair<const char*, SortDir>> order = {}) {
+  return MakeFilteredDataset<Row>(
+      name, doc, std::move(columns), nullptr,
+      [rows = std::move(rows)](Session& s, NullFilter) { return rows(s); },
+      std::move(order));
 }
 
 // The columns of core::DurationStats, shared by every dataset of grouped

@@ -81,7 +81,23 @@ int Disconnect(sqlite3_vtab* v) {
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   info->estimatedCost = 1e6;
   info->estimatedRows = 100000;
-  const auto& order = static_cast<Vtab*>(vtab)->aux->def->order;
+  const DatasetDef& def = *static_cast<Vtab*>(vtab)->aux->def;
+  // `col IS NULL` / `col IS NOT NULL` on the filter column: applied by open().
+  info->idxNum = static_cast<int>(NullFilter::kAll);
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (!c.usable || c.iColumn != def.null_filter_column || def.null_filter_column < 0)
+      continue;
+    if (c.op != SQLITE_INDEX_CONSTRAINT_ISNULL && c.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL)
+      continue;
+    info->idxNum = static_cast<int>(c.op == SQLITE_INDEX_CONSTRAINT_ISNULL
+                                        ? NullFilter::kNull
+                                        : NullFilter::kNotNull);
+    info->aConstraintUsage[i].omit = 1;
+    info->estimatedCost = 1e5;
+    break;
+  }
+  const auto& order = def.order;
   if (info->nOrderBy > 0 && size_t(info->nOrderBy) <= order.size()) {
     bool match = true;
     for (int i = 0; i < info->nOrderBy && match; ++i)
@@ -104,7 +120,7 @@ int Close(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
-int Filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
+int Filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int, sqlite3_value**) {
   auto* c = static_cast<Cursor*>(cur);
   auto* v = static_cast<Vtab*>(cur->pVtab);
   return GuardVtab(v, v->aux->def->name.c_str(), [&] {
@@ -112,7 +128,7 @@ int Filter(sqlite3_vtab_cursor* cur, int, const char*, int, sqlite3_value**) {
     s.CheckFresh();
     c->src.reset();
     c->row = 0;
-    c->src = v->aux->def->open(s);
+    c->src = v->aux->def->open(s, static_cast<NullFilter>(idx_num));
     return SQLITE_OK;
   });
 }

@@ -46,22 +46,49 @@ struct KernelRow {
 
 KernelStats::Result KernelStats::Compute(Session& s, const Scope& scope) {
   auto k = s.kernels(scope);
+  core::ScopedTimer tm("kernel_groups");
   Result out;
-  {
-    core::ScopedTimer tm("kernel_groups");
-    GroupKernels(*k, false, out);
-  }
+  GroupKernels(*k, false, out);
+  return out;
+}
+
+KernelStatsByPid::Result KernelStatsByPid::Compute(Session& s, const Scope& scope) {
+  auto k = s.kernels(scope);
   core::ScopedTimer tm("kernel_groups_by_pid");
+  Result out;
   GroupKernels(*k, true, out);
   return out;
 }
+
+namespace {
+
+// Global rows (pid NULL) first, then per PID; only the part a
+// `pid IS [NOT] NULL` constraint asks for is computed.
+Rows<KernelGroup> KernelStatsRows(Session& s, NullFilter f) {
+  std::shared_ptr<const std::vector<KernelGroup>> global, by_pid;
+  if (f != NullFilter::kNotNull) global = s.Get<KernelStats>();
+  if (f != NullFilter::kNull) by_pid = s.Get<KernelStatsByPid>();
+  if (!by_pid) return RowsOfResult(s, global);
+  if (!global) return RowsOfResult(s, by_pid);
+  std::shared_ptr<Trace> t = s.trace();
+  Rows<KernelGroup> rows;
+  rows.count = global->size() + by_pid->size();
+  rows.at = [g = global.get(), p = by_pid.get()](size_t i) {
+    return i < g->size() ? (*g)[i] : (*p)[i - g->size()];
+  };
+  rows.strings = &t->strings;
+  rows.keep = {global, by_pid, t};
+  return rows;
+}
+
+}  // namespace
 
 NSYSEXPLAIN_ANALYSIS(kernels) {
   using R = KernelRow;
   return {
       "kernels",
       {
-          MakeDataset<KernelGroup>(
+          MakeFilteredDataset<KernelGroup>(
               "_nsys_kernel_stats",
               "Kernel durations per (name, device) (pid NULL) and per (PID, name, device).",
               Concat<KernelGroup>(
@@ -78,7 +105,7 @@ NSYSEXPLAIN_ANALYSIS(kernels) {
                        "CUDA device ordinal"},
                   },
                   StatsColumns<KernelGroup, &KernelGroup::stats>()),
-              [](Session& s) { return RowsOfResult(s, s.Get<KernelStats>()); }),
+              "pid", KernelStatsRows),
           MakeDataset<R>(
               "nsys_kernels",
               "Every valid kernel with its launch call (PID-safe) and NVTX context.",

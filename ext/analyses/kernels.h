@@ -17,9 +17,17 @@ struct KernelGroup {
   core::DurationStats stats;
 };
 
+// Per (name, device), pid -1.
 struct KernelStats {
   static constexpr const char* kName = "kernel_stats";
-  using Result = std::vector<KernelGroup>;  // global rows, then per PID
+  using Result = std::vector<KernelGroup>;
+  static Result Compute(Session& s, const Scope& scope);
+};
+
+// Per (pid, name, device).
+struct KernelStatsByPid {
+  static constexpr const char* kName = "kernel_stats_by_pid";
+  using Result = std::vector<KernelGroup>;
   static Result Compute(Session& s, const Scope& scope);
 };
 

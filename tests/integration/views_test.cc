@@ -104,6 +104,38 @@ TEST_F(ViewTest, TopKernels) {
             "3 kernel rows have NULL times or end < start and were skipped.");
 }
 
+// _nsys_kernel_stats computes only the part a `pid IS [NOT] NULL`
+// constraint asks for (the global rows or the per-PID rows); every way of
+// asking gives the rows of the unfiltered scan.
+TEST_F(ViewTest, KernelStatsNullFilterMatchesFullScan) {
+  AddKernelFixture(t());
+  t().K(30000, 31000, "gemm", 0, Gpid(200), 9);
+  Conn& c = Open();
+  const std::string cols =
+      "pid, kernel_name, device_id, calls, total_ns, p50_ns, p99_ns, stdev_ns";
+  auto q = [&](const std::string& where) {
+    return Render(c.Query("SELECT " + cols + " FROM _nsys_kernel_stats " + where +
+                          " ORDER BY pid, kernel_name, device_id"));
+  };
+  // The same filters applied by SQLite to materialized rows (no pushdown).
+  auto ref = [&](const std::string& where) {
+    return Render(c.Query("SELECT " + cols +
+                          " FROM (SELECT * FROM _nsys_kernel_stats "
+                          "ORDER BY rowid LIMIT -1) " + where +
+                          " ORDER BY pid, kernel_name, device_id"));
+  };
+  for (const char* where : {"", "WHERE pid IS NULL", "WHERE pid IS NOT NULL",
+                            "WHERE pid IS NULL AND pid IS NOT NULL",
+                            "WHERE pid IS NULL OR pid = 200", "WHERE pid = 100"}) {
+    SCOPED_TRACE(where);
+    EXPECT_EQ(q(where), ref(where));
+  }
+  EXPECT_EQ(c.Int("SELECT count(*) FROM _nsys_kernel_stats WHERE pid IS NULL"), 4);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM _nsys_kernel_stats WHERE pid IS NOT NULL"), 5);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM _nsys_kernel_stats"), 9);
+  EXPECT_EQ(q("WHERE pid IS NULL AND pid IS NOT NULL"), "");
+}
+
 TEST_F(ViewTest, GpuIdleAndGaps) {
   AddKernelFixture(t());
   Conn& c = Open();
