@@ -316,6 +316,31 @@ void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
   sqlite3_result_int(ctx, 1);
 }
 
+// ------------------------------------------------------------ nsys_prepare
+// Loads every big table and computes every analysis at once, in parallel;
+// the views read afterwards come from the cache. Honours llm_settings
+// nvtx_kernel_map (0: the NVTX attribution is not computed).
+void PrepareFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
+  auto* holder = static_cast<std::shared_ptr<Session>*>(sqlite3_user_data(ctx));
+  if (argc != 0) {
+    ResultError(ctx, fmt::format("nsys_prepare(): expected 0 arguments, got {}", argc));
+    return;
+  }
+  Guard(ctx, "nsys_prepare", [&] {
+    Session& s = **holder;
+    s.CheckFresh();
+    bool nvtx_map = true;
+    {
+      Stmt st(sqlite3_context_db_handle(ctx),
+              "SELECT coalesce(max(value), 1) FROM temp.llm_settings "
+              "WHERE key = 'nvtx_kernel_map'");
+      if (st.Step()) nvtx_map = st.Int(0) != 0;
+    }
+    s.PrepareAll(nvtx_map);
+    sqlite3_result_int(ctx, 1);
+  });
+}
+
 void DeleteSessionHolder(void* p) {
   delete static_cast<std::shared_ptr<Session>*>(p);
 }
@@ -378,6 +403,13 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                                  ResetFunc, nullptr, nullptr,
                                  DeleteSessionHolder) != SQLITE_OK)
     return fail("nsys_reset");
+  auto* holder2 = new (std::nothrow) std::shared_ptr<Session>(session);
+  if (!holder2) return SQLITE_NOMEM;
+  if (sqlite3_create_function_v2(db, "nsys_prepare", -1,
+                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, holder2,
+                                 PrepareFunc, nullptr, nullptr,
+                                 DeleteSessionHolder) != SQLITE_OK)
+    return fail("nsys_prepare");
   return SQLITE_OK;
 }
 
@@ -390,6 +422,7 @@ void UnregisterFunctions(sqlite3* db) {
   for (const AggInfo* a : {&kPercentile, &kMedian, &kStdev}) drop(a->name);
   drop("nsys_union_ns");
   drop("nsys_reset");
+  drop("nsys_prepare");
 }
 
 }  // namespace nsysexplain

@@ -17,12 +17,20 @@ void Session::CheckFresh() {
   data_version_ = v;
 }
 
-void Session::Reset() { cache_.clear(); }
+void Session::Reset() {
+  std::lock_guard<std::mutex> lk(cache_mu_);
+  cache_.clear();
+}
 
 std::shared_ptr<Trace> Session::trace(const Scope& scope) {
   Scope whole = scope.Whole();
-  auto it = cache_.find(Key{kTraceKey, whole, ""});
-  if (it != cache_.end()) return std::static_pointer_cast<Trace>(it->second);
+  {
+    std::lock_guard<std::mutex> lk(cache_mu_);
+    auto it = cache_.find(Key{kTraceKey, whole, ""});
+    if (it != cache_.end()) return std::static_pointer_cast<Trace>(it->second);
+  }
+  // Probed on the connection's thread: Load() and PrepareAll() ask for the
+  // trace before they start workers.
   auto t = std::make_shared<Trace>();
   t->schema = Schema::Probe(db_, whole.schema);
   const Schema& s = t->schema;

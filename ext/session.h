@@ -21,6 +21,8 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <string_view>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -49,11 +51,23 @@ struct Scope {
 };
 
 // One trace's schema probe and names. Loaders and analyses intern strings
-// here; every id in a result of this trace refers to it.
+// here; every id in a result of this trace refers to it. Analyses computed
+// on worker threads (nsys_prepare) use Name() and Intern(), which lock;
+// dataset cells read `strings` directly (no computation runs then).
 struct Trace {
   Schema schema;
   core::StringTable strings;
   std::unordered_map<int64_t, uint32_t> string_ids;  // StringIds id -> id
+
+  std::string Name(uint32_t id) const {
+    std::lock_guard<std::mutex> lk(mu);
+    return strings.Get(id);
+  }
+  uint32_t Intern(std::string_view v) {
+    std::lock_guard<std::mutex> lk(mu);
+    return strings.Intern(v);
+  }
+  mutable std::mutex mu;
 };
 
 // The big tables, by name. tables() loads the requested ones that are not
@@ -75,6 +89,9 @@ class Session {
   void CheckFresh();
   // Drops the cache (cursors keep what they hold until they close).
   void Reset();
+  // Loads every big table and computes every analysis's results, the
+  // independent ones in parallel (nsys_prepare(); analyses/analysis.h).
+  void PrepareAll(bool nvtx_kernel_map);
 
   sqlite3* db() const { return db_; }
 
@@ -123,19 +140,28 @@ class Session {
   std::shared_ptr<const R> GetOrCompute(const char* name, const Scope& scope,
                                         const std::string& param, F&& compute) {
     Key key{name, scope, param};
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return std::static_pointer_cast<const R>(it->second);
+    {
+      std::lock_guard<std::mutex> lk(cache_mu_);
+      auto it = cache_.find(key);
+      if (it != cache_.end()) return std::static_pointer_cast<const R>(it->second);
+    }
+    // Computed unlocked: it may ask for its own inputs. Two threads asking
+    // for the same missing result both compute it (equal results); the
+    // first one stored is kept.
     std::shared_ptr<R> r = std::make_shared<R>(compute());
-    cache_[std::move(key)] = r;
-    return r;
+    std::lock_guard<std::mutex> lk(cache_mu_);
+    auto [it, added] = cache_.try_emplace(std::move(key), r);
+    return std::static_pointer_cast<const R>(it->second);
   }
   template <class R>
   std::shared_ptr<const R> Cached(const char* name, const Scope& scope) {
+    std::lock_guard<std::mutex> lk(cache_mu_);
     auto it = cache_.find(Key{name, scope, ""});
     return it == cache_.end() ? nullptr
                               : std::static_pointer_cast<const R>(it->second);
   }
   void Store(const char* name, const Scope& scope, std::shared_ptr<void> v) {
+    std::lock_guard<std::mutex> lk(cache_mu_);
     cache_[Key{name, scope, ""}] = std::move(v);
   }
   int64_t DataVersion();
@@ -150,6 +176,9 @@ class Session {
   // Results are immutable once stored, except the Trace entries, whose
   // string tables grow as names are interned.
   std::map<Key, std::shared_ptr<void>> cache_;
+  // Guards cache_ (analyses may be computed on worker threads); results are
+  // computed outside it.
+  std::mutex cache_mu_;
 };
 
 }  // namespace nsysexplain

@@ -124,10 +124,9 @@ Report BuildReport(Db& db, const Options& opt) {
                                "ORDER BY rowid").rows)
     st.phase_map.emplace_back(r[0].AsText(), r[1].AsText());
 
-  // The report needs every big table: load them now, in parallel, instead of
-  // one by one as the sections ask (the data-quality dataset requests all
-  // three at once).
-  db.Query("SELECT count(*) FROM _nsys_data_quality");
+  // The report needs every big table and every analysis: load and compute
+  // them now, in parallel, instead of one by one as the sections ask.
+  db.Query("SELECT nsys_prepare()");
   Table secs = db.Query(
       "SELECT ord, section_id, title, views, derived_from, limitations, "
       "available, reason, md_pid_source FROM _nsys_report_plan ORDER BY ord");

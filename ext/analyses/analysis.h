@@ -18,9 +18,21 @@
 
 namespace nsysexplain {
 
+// What nsys_prepare() passes to each module's prepare function (read on the
+// connection's thread from temp.llm_settings).
+struct PrepareOptions {
+  bool nvtx_kernel_map = true;  // llm_settings nvtx_kernel_map
+};
+
 struct AnalysisModule {
   const char* name;  // = the file names ext/analyses/<name>.cc, sql/<name>.sql
   std::vector<DatasetDef> datasets;
+  // Computes the module's cached results for the whole trace (Session::Get),
+  // so that its views are served from the cache. Called by nsys_prepare() on
+  // a worker thread, beside other modules, after every big table is loaded:
+  // it may only use the Session (Get, the table accessors, Trace::Name and
+  // Trace::Intern), never the user's connection. nullptr: nothing to do.
+  void (*prepare)(Session& s, const PrepareOptions& opt) = nullptr;
 };
 
 // Every module, in NSYSEXPLAIN_ANALYSES order (generated registry.cc).

@@ -13,8 +13,8 @@ ApiCalls::Result ApiCalls::Compute(Session& s, const Scope& scope) {
   Result out;
   out.reserve(r->calls.groups.size());
   for (const auto& g : r->calls.groups) {
-    const std::string& nm = t->strings.Get(g.name);
-    uint32_t base = t->strings.Intern(core::ApiBaseName(nm));
+    std::string nm = t->Name(g.name);
+    uint32_t base = t->Intern(core::ApiBaseName(nm));
     out.push_back({g.pid, g.name, base, core::ApiKindName(core::ClassifyApi(nm)), g.stats});
   }
   return out;
@@ -37,7 +37,8 @@ NSYSEXPLAIN_ANALYSIS(api_calls) {
                        "host_sync, sync_copy, device_wait, poll, launch, ... (nsys_api_kind)"},
                   },
                   StatsColumns<A, &A::stats>()),
-              [](Session& s) { return RowsOfResult(s, s.Get<ApiCalls>()); })}};
+              [](Session& s) { return RowsOfResult(s, s.Get<ApiCalls>()); })},
+      [](Session& s, const PrepareOptions&) { s.Get<ApiCalls>(); }};
 }
 
 }  // namespace nsysexplain

@@ -134,7 +134,8 @@ NSYSEXPLAIN_ANALYSIS(gpu_idle) {
                 return rows;
               },
               {{"gap_ns", kDesc}, {"device_id", kAsc}, {"gap_start_ns", kAsc}}),
-      }};
+      },
+      [](Session& s, const PrepareOptions&) { s.Get<GpuIdle>(); }};
 }
 
 }  // namespace nsysexplain

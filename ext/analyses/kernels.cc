@@ -183,6 +183,10 @@ NSYSEXPLAIN_ANALYSIS(kernels) {
                 rows.keep = {k, r, a, n, t};
                 return rows;
               }),
+      },
+      [](Session& s, const PrepareOptions&) {
+        s.Get<KernelStats>();
+        s.Get<KernelStatsByPid>();
       }};
 }
 

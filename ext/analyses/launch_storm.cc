@@ -120,6 +120,10 @@ NSYSEXPLAIN_ANALYSIS(launch_storm) {
                    "their summed time"},
               },
               [](Session& s) { return RowsOfResult(s, s.Get<TinyKernels>()); }),
+      },
+      [](Session& s, const PrepareOptions&) {
+        s.Get<LaunchStorm>();
+        s.Get<TinyKernels>();
       }};
 }
 

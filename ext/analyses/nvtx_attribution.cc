@@ -306,6 +306,9 @@ NSYSEXPLAIN_ANALYSIS(nvtx_attribution) {
                    "1 for the innermost range"},
               },
               KernelRanges),
+      },
+      [](Session& s, const PrepareOptions& opt) {
+        if (opt.nvtx_kernel_map) s.Get<NvtxAttribution>();
       }};
 }
 

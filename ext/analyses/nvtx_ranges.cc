@@ -77,7 +77,8 @@ NSYSEXPLAIN_ANALYSIS(nvtx_ranges) {
                   {"min_ns", kInt, [](const G& g, Cell& c) { c.Int(g.min); }, "shortest"},
                   {"max_ns", kInt, [](const G& g, Cell& c) { c.Int(g.max); }, "longest"},
               },
-              [](Session& s) { return RowsOfResult(s, s.Get<NvtxRangeGroups>()); })}};
+              [](Session& s) { return RowsOfResult(s, s.Get<NvtxRangeGroups>()); })},
+      [](Session& s, const PrepareOptions&) { s.Get<NvtxRangeGroups>(); }};
 }
 
 }  // namespace nsysexplain

@@ -39,7 +39,7 @@ PhaseAttribution::Result PhaseAttribution::Compute(Session& s, const Scope& scop
     uint32_t name = n.labels[l].name;
     auto it = phase_of_name.find(name);
     if (it == phase_of_name.end()) {
-      std::string lower = t->strings.Get(name);
+      std::string lower = t->Name(name);
       for (char& ch : lower)
         ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       int ph = -1;

@@ -50,7 +50,8 @@ NSYSEXPLAIN_ANALYSIS(pids) {
                   {"last_end_ns", kInt, [](const P& x, Cell& c) { c.Int(x.last_end); },
                    "last kernel end"},
               },
-              [](Session& s) { return RowsOfResult(s, s.Get<Pids>()); })}};
+              [](Session& s) { return RowsOfResult(s, s.Get<Pids>()); })},
+      [](Session& s, const PrepareOptions&) { s.Get<Pids>(); }};
 }
 
 }  // namespace nsysexplain

@@ -567,6 +567,47 @@ TEST_F(ViewTest, NvtxKernelTime) {
             "200|prefill|2|3000|0|0\n");
 }
 
+// nsys_prepare() loads every table and computes every analysis up front, in
+// parallel; every view read afterwards is exactly what it is without it,
+// with the NVTX attribution on and off, and at any part count.
+TEST_F(ViewTest, PrepareChangesNoResult) {
+  AddAttributionFixture(t());
+  AddKernelFixture(t());
+  trace_->Close();
+  std::vector<std::string> views;
+  {
+    Conn c(path_.path());
+    ASSERT_EQ(c.Load(), "");
+    for (const Row& r : c.Query("SELECT name FROM sqlite_temp_master WHERE type = "
+                                "'view' AND name LIKE 'llm\\_%' ESCAPE '\\' "
+                                "ORDER BY name"))
+      views.push_back(r[0].s);
+  }
+  ASSERT_GE(views.size(), 20u);
+  for (const char* map : {"1", "0"}) {
+    for (const char* parts : {"1", "3"}) {
+      SCOPED_TRACE(std::string("nvtx_kernel_map=") + map + " parts=" + parts);
+      setenv("NSYSEXPLAIN_LOAD_PARTS", parts, 1);
+      Conn plain(path_.path()), prepared(path_.path());
+      ASSERT_EQ(plain.Load(), "");
+      ASSERT_EQ(prepared.Load(), "");
+      for (Conn* c : {&plain, &prepared})
+        c->Query(std::string("UPDATE temp.llm_settings SET value = ") + map +
+                 " WHERE key = 'nvtx_kernel_map'");
+      EXPECT_EQ(prepared.Int("SELECT nsys_prepare()"), 1);
+      for (const std::string& v : views)
+        EXPECT_EQ(Render(prepared.Query("SELECT * FROM " + v)),
+                  Render(plain.Query("SELECT * FROM " + v)))
+            << v;
+      // A second call and a reset in between change nothing either.
+      EXPECT_EQ(prepared.Int("SELECT nsys_prepare() + nsys_reset() + nsys_prepare()"), 3);
+      EXPECT_EQ(Render(prepared.Query("SELECT * FROM llm_nvtx_kernel_time")),
+                Render(plain.Query("SELECT * FROM llm_nvtx_kernel_time")));
+    }
+  }
+  unsetenv("NSYSEXPLAIN_LOAD_PARTS");
+}
+
 TEST_F(ViewTest, NvtxKernelRangesAndKernels) {
   AddAttributionFixture(t());
   Conn& c = Open();

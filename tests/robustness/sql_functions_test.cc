@@ -256,7 +256,8 @@ TEST(SqlFunctions, EdgeValues) {
                           "UNION ALL SELECT 2)",
                           "SELECT nsys_pid(1.5)", "SELECT nsys_pid(1e300)",
                           "SELECT nsys_pid(X'00')", "SELECT nsys_version(1)",
-                          "SELECT nsys_reset(1)", "SELECT nsys_stdev('x')",
+                          "SELECT nsys_reset(1)", "SELECT nsys_prepare(1)",
+                          "SELECT nsys_stdev('x')",
                           "SELECT nsys_union_ns(1)",
                           "SELECT nsys_union_ns('a', 'b')"}) {
     SCOPED_TRACE(sql);
@@ -290,6 +291,8 @@ TEST(SqlFunctions, ResetWhileCursorsAreOpen) {
            "SELECT t.*, nsys_reset() FROM _nsys_trace_info AS t, "
            "_nsys_data_quality",
            "SELECT *, nsys_reset() FROM llm_top_kernels, llm_nvtx_ranges",
+           "SELECT kernel_name, nsys_prepare(), nsys_reset(), launch_api "
+           "FROM nsys_kernels",
        }) {
     SCOPED_TRACE(sql);
     Result r = Query(db, sql);

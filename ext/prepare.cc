@@ -1,0 +1,59 @@
+// Session::PrepareAll (nsys_prepare()): every big table loaded at once, in
+// parallel, then every analysis module's cached results computed on the
+// worker threads (modules are independent; an analysis that needs another's
+// result gets it from the cache, or computes it first), so the views read
+// afterwards are served from the cache.
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "analyses/analysis.h"
+#include "core/timing.h"
+#include "session.h"
+
+namespace nsysexplain {
+
+void Session::PrepareAll(bool nvtx_kernel_map) {
+  core::ScopedTimer total("prepare (all analyses)");
+  trace();  // probed here, on the connection's thread
+  Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx});
+  PrepareOptions opt;
+  opt.nvtx_kernel_map = nvtx_kernel_map;
+  std::vector<const AnalysisModule*> jobs;
+  for (const AnalysisModule* m : Analyses())
+    if (m->prepare) jobs.push_back(m);
+  // The slowest first (nvtx_attribution), so the rest fill the other core.
+  std::stable_sort(jobs.begin(), jobs.end(), [](const AnalysisModule* a, const AnalysisModule* b) {
+    return std::string_view(a->name) == "nvtx_attribution" &&
+           std::string_view(b->name) != "nvtx_attribution";
+  });
+  std::atomic<size_t> next{0};
+  std::vector<std::exception_ptr> errors(jobs.size());
+  auto work = [&] {
+    for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      try {
+        core::ScopedTimer tm(std::string("prepare ") + jobs[j]->name);
+        jobs[j]->prepare(*this, opt);
+      } catch (...) {
+        errors[j] = std::current_exception();
+      }
+    }
+  };
+  unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::min<unsigned>(hw, 4); ++i) {
+    try {
+      threads.emplace_back(work);
+    } catch (...) {  // no more threads: this one does the rest
+      break;
+    }
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace nsysexplain
