@@ -10,13 +10,19 @@
 namespace nsysexplain {
 
 GpuIdle::Result GpuIdle::Compute(Session& s, const Scope& scope) {
-  auto k = s.kernels(scope);
+  auto kp = s.kernels(scope);
+  const core::Kernels& k = *kp;
   core::ScopedTimer tm("gpu_idle");
-  std::map<int32_t, std::vector<core::Interval>> by_dev;
-  for (size_t i = 0; i < k->size(); ++i)
-    by_dev[k->device_id[i]].push_back({k->start[i], k->end[i]});
+  // Kernels per device, counted first so each device's intervals are one
+  // exact allocation.
+  std::map<int32_t, size_t> counts;
+  for (size_t i = 0; i < k.size(); ++i) ++counts[k.device_id[i]];
   Result out;
-  for (auto& [dev, iv] : by_dev) {
+  for (const auto& [dev, n] : counts) {
+    std::vector<core::Interval> iv;
+    iv.reserve(n);
+    for (size_t i = 0; i < k.size(); ++i)
+      if (k.device_id[i] == dev) iv.push_back({k.start[i], k.end[i]});
     DeviceIdle d;
     d.device = dev;
     d.kernels = static_cast<int64_t>(iv.size());
@@ -26,30 +32,47 @@ GpuIdle::Result GpuIdle::Compute(Session& s, const Scope& scope) {
       d.window_start = std::min(d.window_start, x.start);
       d.window_end = std::max(d.window_end, x.end);
     }
-    auto merged = core::MergeIntervals(std::move(iv));
+    std::vector<core::Interval> merged = core::MergeIntervals(std::move(iv));
     d.busy = core::UnionLength(merged);
-    d.gaps = core::GapsInWindow(merged, d.window_start, d.window_end);
-    for (const auto& g : d.gaps)
+    std::vector<core::Interval> gaps =
+        core::GapsInWindow(merged, d.window_start, d.window_end);
+    std::vector<core::Interval>().swap(merged);
+    d.first_gap = out.gaps.size();
+    d.gap_count = gaps.size();
+    out.gaps.reserve(out.gaps.size() + gaps.size());
+    for (const auto& g : gaps) {
       d.largest_gap = std::max(d.largest_gap, core::SatSub(g.end, g.start));
-    out.devices.push_back(std::move(d));
+      out.gaps.push_back(g);
+    }
+    out.devices.push_back(d);
   }
-  for (uint32_t d = 0; d < out.devices.size(); ++d) {
-    const auto& gaps = out.devices[d].gaps;
-    for (uint32_t g = 0; g < gaps.size(); ++g)
-      out.by_length_.push_back({core::SatSub(gaps[g].end, gaps[g].start), d, g});
-  }
+  out.by_length_.resize(out.gaps.size());
+  for (uint32_t g = 0; g < out.by_length_.size(); ++g) out.by_length_[g] = g;
   return out;
 }
 
-const GapRef& GpuIdle::Result::Longest(size_t i) const {
-  std::vector<GapRef>& v = by_length_;
+const DeviceIdle& GpuIdle::Result::DeviceOfGap(uint32_t g) const {
+  // The last device whose gaps start at or before g (devices without gaps
+  // have empty ranges and are skipped by the upper bound).
+  auto it = std::upper_bound(devices.begin(), devices.end(), size_t{g},
+                             [](size_t x, const DeviceIdle& d) { return x < d.first_gap; });
+  while ((it - 1)->gap_count == 0 || g >= (it - 1)->first_gap + (it - 1)->gap_count) --it;
+  return *(it - 1);
+}
+
+int64_t GpuIdle::Result::GapLength(uint32_t g) const {
+  return core::SatSub(gaps[g].end, gaps[g].start);
+}
+
+uint32_t GpuIdle::Result::Longest(size_t i) const {
+  core::Column<uint32_t>& v = by_length_;
   size_t n = v.size();
   if (i >= sorted_) {
-    // Devices are in device_id order and gaps in time order, so the index
-    // pair breaks ties by (device_id, gap_start_ns).
-    auto longer = [](const GapRef& a, const GapRef& b) {
-      if (a.length != b.length) return a.length > b.length;
-      return a.device != b.device ? a.device < b.device : a.gap < b.gap;
+    // Gaps are numbered device by device (devices in device_id order), each
+    // in time order, so the index breaks ties by (device_id, gap_start_ns).
+    auto longer = [this](uint32_t a, uint32_t b) {
+      int64_t la = GapLength(a), lb = GapLength(b);
+      return la != lb ? la > lb : a < b;
     };
     // Select the next chunk (doubling) from the unsorted rest, then sort it.
     size_t want = std::min(n, std::max({i + 1, size_t{64}, 2 * sorted_}));
@@ -92,11 +115,11 @@ NSYSEXPLAIN_ANALYSIS(gpu_idle) {
                   {"busy_ns", kInt, [](const DeviceIdle& d, Cell& c) { c.Int(d.busy); },
                    "length of the union of kernel intervals"},
                   {"gaps", kInt,
-                   [](const DeviceIdle& d, Cell& c) { c.Int(int64_t(d.gaps.size())); },
+                   [](const DeviceIdle& d, Cell& c) { c.Int(int64_t(d.gap_count)); },
                    "idle gaps inside the window"},
                   {"largest_gap_ns", kInt,
                    [](const DeviceIdle& d, Cell& c) {
-                     d.gaps.empty() ? c.Null() : c.Int(d.largest_gap);
+                     d.gap_count == 0 ? c.Null() : c.Int(d.largest_gap);
                    },
                    "longest idle gap (NULL without gaps)"},
               },
@@ -126,9 +149,9 @@ NSYSEXPLAIN_ANALYSIS(gpu_idle) {
                 rows.count = r->gap_count();
                 const GpuIdle::Result* p = r.get();
                 rows.at = [p](size_t i) {
-                  const GapRef& ref = p->Longest(i);
-                  const DeviceIdle& d = p->devices[ref.device];
-                  return GapRow{d.device, d.gaps[ref.gap], ref.length};
+                  uint32_t g = p->Longest(i);
+                  const DeviceIdle& d = p->DeviceOfGap(g);
+                  return GapRow{d.device, p->gaps[g], p->GapLength(g)};
                 };
                 rows.keep = {r};
                 return rows;
