@@ -138,13 +138,16 @@ std::vector<RowidRange> SplitRowids(sqlite3* db, bool is_private, const Schema& 
         int64_t lo = min_st.Int(0), hi = max_st.Int(0);
         uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
         if (span >= min_span) {
+          // Offsets from lo, in uint64 arithmetic that never wraps (span may
+          // be all of int64: rowids from INT64_MIN to INT64_MAX).
           uint64_t step = span / static_cast<uint64_t>(parts) + 1;
-          for (uint64_t a = 0; a <= span; a += step) {
-            uint64_t b = std::min(span, a + step - 1);
+          for (uint64_t a = 0;;) {
+            uint64_t b = span - a < step - 1 ? span : a + step - 1;
             out.emplace_back(std::make_pair(
                 static_cast<int64_t>(static_cast<uint64_t>(lo) + a),
                 static_cast<int64_t>(static_cast<uint64_t>(lo) + b)));
             if (b == span) break;
+            a = b + 1;
           }
           return out;
         }
@@ -161,9 +164,10 @@ size_t RestrictToRange(Select& q, const RowidRange& rowids, sqlite3* db,
   if (!rowids) return RowHint(db, is_private, s, table);
   q.Where("rowid BETWEEN " + std::to_string(rowids->first) + " AND " +
           std::to_string(rowids->second));
-  return static_cast<size_t>(std::min<uint64_t>(
-      static_cast<uint64_t>(rowids->second) - static_cast<uint64_t>(rowids->first) + 1,
-      50000000));
+  // The part's rowid span, capped: rowids may be sparse, and columns grow
+  // past the hint when needed.
+  uint64_t span = static_cast<uint64_t>(rowids->second) - static_cast<uint64_t>(rowids->first);
+  return static_cast<size_t>(std::min<uint64_t>(span, uint64_t{1} << 22) + 1);
 }
 
 }  // namespace nsysexplain
