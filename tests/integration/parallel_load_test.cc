@@ -581,18 +581,15 @@ TEST(ParallelLoad, PartsAreReallyRead) {
     EXPECT_NE(text.find(want), std::string::npos) << want << " not in:\n" << text;
 }
 
-// KNOWN BUG (ext/scan.cc SplitRowids, the loop at lines 141-147): with
-// rowids spanning (almost) all of int64 (here INT64_MIN, 0, INT64_MAX) and
-// 3 parts, `a + step - 1` and `a += step` wrap around uint64, so the loop
-// emits inverted and overlapping ranges and (practically) never ends: the
-// load grows memory until it runs out (3 GB and "out of memory" after 9 s
-// under `ulimit -v 6000000`); 2 parts happen not to wrap. Disabled until
-// fixed; run with --gtest_also_run_disabled_tests. The load runs in a child
-// with a 5 s alarm and a 12 GB address-space limit (each part reserves
-// virtual room for up to 50M rows: RestrictToRange's hint), so the failure
-// is quick (no address-space limit under ASan/TSan, whose runtimes reserve
-// terabytes of shadow: there the alarm alone stops a runaway split).
-TEST(ParallelLoad, DISABLED_RowidsSpanningAllOfInt64) {
+// Rowids spanning all of int64 (INT64_MIN, 0, INT64_MAX). Regression test
+// for ext/scan.cc SplitRowids (fixed in 91e4ea8): with 3 parts, `a + step - 1`
+// and `a += step` wrapped around uint64, so the split emitted inverted and
+// overlapping ranges and looped until out of memory (3 GB after 9 s); 2
+// parts happened not to wrap. The load runs in a child with a 5 s alarm and,
+// in uninstrumented builds, a 12 GB address-space limit, so a regression
+// fails quickly (no limit under ASan/TSan, whose runtimes reserve terabytes
+// of shadow: there the alarm alone stops a runaway split).
+TEST(ParallelLoad, RowidsSpanningAllOfInt64) {
   EnvGuard env;
   TempPath path;
   {
