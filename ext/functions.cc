@@ -27,6 +27,7 @@
 #include "core/global_tid.h"
 #include "core/interval_union.h"
 #include "core/percentile.h"
+#include "analyses/kernel_categories.h"
 #include "datasets.h"
 #include "sqlite_api.h"
 
@@ -410,6 +411,14 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                                  PrepareFunc, nullptr, nullptr,
                                  DeleteSessionHolder) != SQLITE_OK)
     return fail("nsys_prepare");
+  // Reads temp.llm_kernel_category_rules of this connection: not
+  // deterministic (the rules can change between statements).
+  void* cat_state = NewKernelCategoryFuncState(db);
+  if (sqlite3_create_function_v2(db, "nsys_kernel_category", -1,
+                                 SQLITE_UTF8 | SQLITE_INNOCUOUS, cat_state,
+                                 KernelCategoryFunc, nullptr, nullptr,
+                                 DeleteKernelCategoryFuncState) != SQLITE_OK)
+    return fail("nsys_kernel_category");
   return SQLITE_OK;
 }
 
@@ -423,6 +432,7 @@ void UnregisterFunctions(sqlite3* db) {
   drop("nsys_union_ns");
   drop("nsys_reset");
   drop("nsys_prepare");
+  drop("nsys_kernel_category");
 }
 
 }  // namespace nsysexplain

@@ -32,7 +32,8 @@ every row (gpu_idle_gaps: the 50 largest gaps).
 
 Exit codes:
   0   report written (sections without data say "Not available")
-  2   fatal problem with the trace, the phase map or the output directory:
+  2   fatal problem with the trace, the phase map, the categories file or
+      the output directory:
       one line "nsys-explain-render: <path>: <problem>" on stderr, nothing written
   64  usage error (unknown flag, bad value, missing TRACE))";
 
@@ -54,6 +55,7 @@ struct Args {
   Options opt;
   std::string out;
   std::string phase_map;
+  std::string categories;
   double threshold = 0.7;
   bool force = false;
   bool version = false;
@@ -76,6 +78,12 @@ int ParseArgs(int argc, char** argv, Args* a) {
                  "JSON {\"phase\": [\"pattern\", ...]}: NVTX range names "
                  "containing a pattern (case-insensitive, first match wins) "
                  "belong to the phase")
+      ->type_name("FILE");
+  app.add_option("--categories", a->categories,
+                 "Kernel category rules, one \"<category> <pattern>\" per "
+                 "line, tried before the defaults (pattern: terms joined by "
+                 "'+', all contained, case-insensitive; '!no-defaults' drops "
+                 "the defaults)")
       ->type_name("FILE");
   auto* thr = app.add_option("--nvtx-coverage-warn-threshold", a->threshold,
                              "Warn when NVTX->kernel attribution coverage is "
@@ -109,6 +117,8 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError("--out: empty directory name");
   if (app.count("--phase-map") > 0 && a->phase_map.empty())
     throw UsageError("--phase-map: empty file name");
+  if (app.count("--categories") > 0 && a->categories.empty())
+    throw UsageError("--categories: empty file name");
   if (!a->version && app.count("TRACE") == 0)
     throw UsageError("missing TRACE (an nsys SQLite export); see --help");
   return -1;
@@ -127,6 +137,11 @@ int Run(int argc, char** argv) {
     opt.phase_map = LoadPhaseMap(a.phase_map);
     opt.has_phase_map = true;
     opt.phase_map_path = a.phase_map;
+  }
+  if (!a.categories.empty()) {
+    opt.categories = LoadCategories(a.categories);
+    opt.has_categories = true;
+    opt.categories_path = a.categories;
   }
   opt.writes_csv = !a.out.empty();
   if (!a.out.empty()) PrecheckOutDir(a.out, a.force);

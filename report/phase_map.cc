@@ -113,15 +113,17 @@ PhaseMap ParsePhaseMap(const std::string& text, const std::string& path) {
   return std::move(sax.map);
 }
 
-PhaseMap LoadPhaseMap(const std::string& path) {
+std::string ReadSmallFile(const std::string& path, size_t max_bytes, const std::string& what) {
+  const std::string too_big = what + " is larger than " +
+                              (max_bytes == (size_t{1} << 20) ? std::string("1 MiB")
+                                                               : std::to_string(max_bytes) + " bytes");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw FatalError(path, errno == ENOENT ? std::string("no such file")
                                            : std::string("cannot access: ") + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw FatalError(path, "is a directory, not a phase map");
+  if (S_ISDIR(st.st_mode)) throw FatalError(path, "is a directory, not a " + what);
   if (!S_ISREG(st.st_mode)) throw FatalError(path, "is not a regular file");
-  if (static_cast<size_t>(st.st_size) > kPhaseMapMaxBytes)
-    throw FatalError(path, "phase map is larger than 1 MiB");
+  if (static_cast<size_t>(st.st_size) > max_bytes) throw FatalError(path, too_big);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw FatalError(path, std::string("cannot open: ") + std::strerror(errno));
   std::string text;
@@ -136,13 +138,17 @@ PhaseMap LoadPhaseMap(const std::string& path) {
     }
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kPhaseMapMaxBytes) {
+    if (text.size() > max_bytes) {
       ::close(fd);
-      throw FatalError(path, "phase map is larger than 1 MiB");
+      throw FatalError(path, too_big);
     }
   }
   ::close(fd);
-  return ParsePhaseMap(text, path);
+  return text;
+}
+
+PhaseMap LoadPhaseMap(const std::string& path) {
+  return ParsePhaseMap(ReadSmallFile(path, kPhaseMapMaxBytes, "phase map"), path);
 }
 
 }  // namespace nsysexplain::render

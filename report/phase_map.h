@@ -17,6 +17,10 @@ using PhaseMap = std::vector<std::pair<std::string, std::string>>;
 // non-empty strings (no nesting beyond that, no duplicate phases, at most
 // kPhaseMapMaxBytes bytes and kPhaseMapMaxPatterns patterns).
 PhaseMap LoadPhaseMap(const std::string& path);
+// The bytes of a small regular file (a phase map, a categories file); throws
+// FatalError(path, problem) when it is missing, not a regular file, larger
+// than max_bytes or unreadable (`what` names it: "is a directory, not a <what>").
+std::string ReadSmallFile(const std::string& path, size_t max_bytes, const std::string& what);
 // Same, from text (`path` only names the source in errors).
 PhaseMap ParsePhaseMap(const std::string& text, const std::string& path);
 

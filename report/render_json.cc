@@ -87,6 +87,7 @@ std::string RenderJson(const Report& rep) {
         {"nvtx_coverage_warn_threshold", rep.settings.nvtx_coverage_warn_threshold},
         {"nvtx_kernel_map", rep.settings.nvtx_kernel_map},
         {"phase_map_source", rep.settings.phase_map_source},
+        {"kernel_categories_source", rep.settings.categories_source},
         {"phase_map", std::move(phase_map)}}},
       {"warnings", std::move(warnings)},
       {"findings", std::move(findings)},

@@ -103,6 +103,19 @@ void ApplySettings(Db& db, const Options& opt) {
               {phase, pattern});
     db.Exec("COMMIT");
   }
+  if (opt.has_categories) {
+    // The file's rules go before the defaults (priorities below 0, in file
+    // order); !no-defaults drops the defaults.
+    const auto& rules = opt.categories.rules;
+    db.Exec("BEGIN");
+    if (opt.categories.no_defaults) db.Exec("DELETE FROM temp.llm_kernel_category_rules");
+    for (size_t i = 0; i < rules.size(); ++i)
+      db.Exec("INSERT INTO temp.llm_kernel_category_rules(priority, category, pattern) "
+              "VALUES (?, ?, ?)",
+              {static_cast<int64_t>(i) - static_cast<int64_t>(rules.size()),
+               rules[i].first, rules[i].second});
+    db.Exec("COMMIT");
+  }
 }
 
 Report BuildReport(Db& db, const Options& opt) {
@@ -120,6 +133,10 @@ Report BuildReport(Db& db, const Options& opt) {
   st.nvtx_coverage_warn_threshold =
       thr.rows.empty() ? opt.cov_threshold : thr.rows[0][0].AsDouble();
   st.phase_map_source = opt.has_phase_map ? opt.phase_map_path : "default";
+  st.categories_source = !opt.has_categories ? "default"
+                         : opt.categories.no_defaults
+                             ? opt.categories_path + " (no defaults)"
+                             : opt.categories_path;
   for (const Row& r : db.Query("SELECT phase, pattern FROM temp.llm_phase_map "
                                "ORDER BY rowid").rows)
     st.phase_map.emplace_back(r[0].AsText(), r[1].AsText());

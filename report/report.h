@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "db.h"
+#include "categories.h"
 #include "phase_map.h"
 
 namespace nsysexplain::render {
@@ -24,6 +25,9 @@ struct Options {
   bool has_phase_map = false;
   PhaseMap phase_map;                    // --phase-map contents
   std::string phase_map_path;
+  bool has_categories = false;
+  CategoryRulesFile categories;          // --categories contents
+  std::string categories_path;
   bool writes_csv = false;               // --out given: tables/*.csv exist
 };
 
@@ -57,6 +61,8 @@ struct Settings {
   bool nvtx_kernel_map = true;
   std::string phase_map_source;  // "default" or the --phase-map path
   PhaseMap phase_map;            // effective temp.llm_phase_map, in order
+  std::string categories_source;  // "default", the --categories path, or
+                                  // "<path> (no defaults)" with !no-defaults
 };
 
 struct Report {

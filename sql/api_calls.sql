@@ -104,7 +104,7 @@ FROM (SELECT sum(total_time_ms) AS total_ms, sum(call_count) AS calls,
 WHERE calls > 0;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_sections AS VALUES
-  (7, 'sync_by_pid', 'Sync indicators per PID', 'llm_sync_calls_by_pid',
+  (8, 'sync_by_pid', 'Sync indicators per PID', 'llm_sync_calls_by_pid',
    '`CUPTI_ACTIVITY_KIND_RUNTIME` (eventClass 0/1) grouped by PID from '
    || '`globalTid`; names matched by base name (suffixes such as _v3020 '
    || 'removed).',
@@ -112,7 +112,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_api_calls_sections AS VALUES
    || 'not appear. cudaStreamWaitEvent and cudaEventQuery do not block the '
    || 'host and are listed as device_wait/poll.', 'runtime',
    '`globalTid` (runtime/NVTX rows)'),
-  (9, 'sync', 'Global: CPU↔GPU synchronization (CUDA runtime/driver)',
+  (10, 'sync', 'Global: CPU↔GPU synchronization (CUDA runtime/driver)',
    'llm_sync_calls',
    '`CUPTI_ACTIVITY_KIND_RUNTIME` calls classified as host_sync, sync_copy, '
    || 'device_wait or poll.',

@@ -54,7 +54,7 @@ FROM (SELECT * FROM llm_gpu_idle ORDER BY idle_pct_of_window DESC LIMIT 1)
 WHERE idle_pct_of_window >= 20;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_sections AS VALUES
-  (10, 'gpu_idle', 'GPU idle estimate (from kernel timeline)',
+  (11, 'gpu_idle', 'GPU idle estimate (from kernel timeline)',
    'llm_gpu_idle, llm_gpu_idle_gaps',
    'Union of kernel intervals from `CUPTI_ACTIVITY_KIND_KERNEL` per '
    || '`deviceId`, within the device''s first-kernel..last-kernel window.',

@@ -19,19 +19,23 @@ CREATE TEMP VIEW IF NOT EXISTS llm_top_kernels(
   max_us,             -- longest launch
   p99_us,             -- 99th percentile duration
   stdev_us,           -- sample standard deviation
-  kernel_short_name   -- base name (shortName)
+  kernel_short_name,  -- base name (shortName)
+  category            -- kernel category (llm_kernel_category_rules)
 ) AS
-SELECT kernel_name, device_id,
+WITH cat AS MATERIALIZED (
+  SELECT kernel_name, category FROM _nsys_kernel_category_names)
+SELECT k.kernel_name, device_id,
        round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns
              / nullif((SELECT total(total_ns) FROM _nsys_kernel_stats
                        WHERE pid IS NULL), 0), 3),
        round(min_ns / 1e3, 3), round(max_ns / 1e3, 3), round(p99_ns / 1e3, 3),
-       round(stdev_ns / 1e3, 3), kernel_short_name
-FROM _nsys_kernel_stats
+       round(stdev_ns / 1e3, 3), kernel_short_name, c.category
+FROM _nsys_kernel_stats AS k
+LEFT JOIN cat AS c ON c.kernel_name = k.kernel_name
 WHERE pid IS NULL
-ORDER BY total_ns DESC, kernel_name, device_id;
+ORDER BY total_ns DESC, k.kernel_name, device_id;
 
 -- Kernels per process (PID decoded from the kernel's globalPid).
 CREATE TEMP VIEW IF NOT EXISTS llm_kernels_by_pid(
@@ -46,23 +50,26 @@ CREATE TEMP VIEW IF NOT EXISTS llm_kernels_by_pid(
   pct_of_pid_kernel_time,     -- share of this PID's kernel time, 0..100
   pct_of_total_kernel_time,   -- share of all kernel time, 0..100
   pid_total_kernel_time_ms,   -- this PID's kernel time
-  rank_in_pid                 -- 1 = largest total in this PID
+  rank_in_pid,                -- 1 = largest total in this PID
+  category                    -- kernel category (llm_kernel_category_rules)
 ) AS
-WITH s AS (
+WITH cat AS MATERIALIZED (
+  SELECT kernel_name, category FROM _nsys_kernel_category_names),
+s AS (
   SELECT k.*, total(total_ns) OVER (PARTITION BY pid) AS pid_ns,
          row_number() OVER (PARTITION BY pid
                             ORDER BY total_ns DESC, kernel_name, device_id)
            AS rnk
   FROM _nsys_kernel_stats AS k
   WHERE pid IS NOT NULL)
-SELECT pid, kernel_name, device_id, round(total_ns / 1e6, 6), calls,
+SELECT pid, s.kernel_name, device_id, round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns / nullif(pid_ns, 0), 3),
        round(100.0 * total_ns
              / nullif((SELECT total(total_ns) FROM _nsys_kernel_stats
                        WHERE pid IS NULL), 0), 3),
-       round(pid_ns / 1e6, 6), rnk
-FROM s
+       round(pid_ns / 1e6, 6), rnk, c.category
+FROM s LEFT JOIN cat AS c ON c.kernel_name = s.kernel_name
 ORDER BY pid_ns DESC, pid, rnk;
 
 -- Warnings about the kernel table (see sql/_report.sql for the conventions).
@@ -149,7 +156,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections AS VALUES
    || '`StringIds` (demangledName, else shortName).',
    'Totals are summed over launches (no overlap correction); p50 is the nsys '
    || 'median; percentiles interpolate linearly.', 'kernels', NULL),
-  (5, 'kernels_by_pid', 'Top kernels per PID', 'llm_kernels_by_pid',
+  (6, 'kernels_by_pid', 'Top kernels per PID', 'llm_kernels_by_pid',
    '`CUPTI_ACTIVITY_KIND_KERNEL` grouped by (PID, name, device).',
    'Same as the global table, restricted to one process.', 'kernels',
    '`globalPid` (kernel rows)');

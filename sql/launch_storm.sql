@@ -106,12 +106,12 @@ WHERE NOT launch_storm AND launches_per_s < 100000
   AND pct_under_10us >= 50 AND total_launches >= 1000;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_sections AS VALUES
-  (6, 'launch_storm_by_pid', 'Launch storm per PID',
+  (7, 'launch_storm_by_pid', 'Launch storm per PID',
    'llm_launch_storm_by_pid',
    '`CUPTI_ACTIVITY_KIND_KERNEL` timestamps of each PID.',
    'The rate is averaged over the PID''s whole kernel window; idle stretches '
    || 'dilute it.', 'kernels', '`globalPid` (kernel rows)'),
-  (8, 'launch_storm', 'Global: launch storm',
+  (9, 'launch_storm', 'Global: launch storm',
    'llm_launch_storm, llm_tiny_kernels',
    '`CUPTI_ACTIVITY_KIND_KERNEL` timestamps (`start/end`).',
    'Uses the whole kernel window; overlap across streams does not change the '

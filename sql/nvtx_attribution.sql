@@ -122,7 +122,7 @@ WHERE (SELECT enabled FROM _nsys_nvtx_kernel_map)
   AND pid IS NULL AND truncated_launches > 0;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_sections AS VALUES
-  (12, 'nvtx_kernel_time', 'NVTX-attributed GPU kernel time',
+  (13, 'nvtx_kernel_time', 'NVTX-attributed GPU kernel time',
    'llm_nvtx_kernel_time, llm_nvtx_coverage',
    'kernel → runtime call with the same `correlationId` and process → NVTX '
    || 'ranges enclosing that call on the launching thread (process-wide for '
@@ -130,7 +130,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_attribution_sections AS VALUES
    'Kernels launched outside any range, or with no runtime row, stay '
    || 'unattributed: read the coverage before the numbers.', 'nvtx_kernels',
    NULL),
-  (13, 'nvtx_by_pid', 'NVTX per PID', 'llm_nvtx_by_pid, llm_nvtx_coverage',
+  (14, 'nvtx_by_pid', 'NVTX per PID', 'llm_nvtx_by_pid, llm_nvtx_coverage',
    '`NVTX_EVENTS` grouped by PID from `globalTid`, joined with the '
    || 'attribution above.',
    'Host-side wall time next to best-effort GPU attribution.', 'nvtx',

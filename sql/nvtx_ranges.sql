@@ -82,7 +82,7 @@ FROM (SELECT (SELECT count(*) FROM llm_nvtx_ranges) AS names,
 WHERE names > 0;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_nvtx_ranges_sections AS VALUES
-  (11, 'nvtx_ranges', 'NVTX ranges', 'llm_nvtx_ranges, llm_phases',
+  (12, 'nvtx_ranges', 'NVTX ranges', 'llm_nvtx_ranges, llm_phases',
    '`NVTX_EVENTS` ranges (eventType 59/60/70/71) with an end, by name '
    || '(coalesce(StringIds[textId], text)); phases via `llm_phase_map`.',
    'NVTX is host wall time, not GPU time; nested ranges are counted in full.',

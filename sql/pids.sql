@@ -15,7 +15,7 @@ FROM _nsys_pids
 ORDER BY kernel_ns DESC, pid;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_pids_sections AS VALUES
-  (4, 'pids', 'Top PIDs by GPU kernel time', 'llm_pids',
+  (5, 'pids', 'Top PIDs by GPU kernel time', 'llm_pids',
    '`CUPTI_ACTIVITY_KIND_KERNEL` grouped by PID decoded from `globalPid` '
    || '(bits 24-47).',
    'PIDs are per host; merged multi-host reports can repeat a PID.', 'kernels',

@@ -191,5 +191,39 @@ TEST_F(BadPhaseMap, AcceptsTheLimit) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+class BadCategories : public ::testing::Test {
+ protected:
+  void SetUp() override { BuildBasicTrace(dir_ / "t.sqlite"); }
+  void Expect(const std::string& content, const std::string& what) {
+    std::string f = dir_ / "cats.txt";
+    WriteFile(f, content);
+    ExpectFatal(dir_, {dir_ / "t.sqlite", "--categories", f}, f, what);
+    ::unlink(f.c_str());
+  }
+  TempDir dir_;
+};
+
+TEST_F(BadCategories, Missing) {
+  ExpectFatal(dir_, {dir_ / "t.sqlite", "--categories", dir_ / "none.txt"},
+              dir_ / "none.txt", "no such file");
+}
+TEST_F(BadCategories, Directory) {
+  ExpectFatal(dir_, {dir_ / "t.sqlite", "--categories", dir_.path()}, dir_.path(),
+              "is a directory, not a categories file");
+}
+TEST_F(BadCategories, Empty) { Expect("", "bad categories file: no rules"); }
+TEST_F(BadCategories, OnlyComments) { Expect("# x\n\n", "no rules"); }
+TEST_F(BadCategories, NoPattern) { Expect("gemm x\nnorm\n", "line 2: category \"norm\" has no pattern"); }
+TEST_F(BadCategories, PatternWithoutTerm) { Expect("gemm ++\n", "line 1: pattern of \"gemm\" has no term"); }
+TEST_F(BadCategories, BadCategory) { Expect("g/emm x\n", "line 1: bad category"); }
+TEST_F(BadCategories, UnknownDirective) { Expect("!defaults\n", "unknown directive"); }
+TEST_F(BadCategories, ControlCharacter) { Expect("gemm a\x01b\n", "line 1: control character"); }
+TEST_F(BadCategories, TooLarge) { Expect("gemm " + std::string(1 << 20, 'x'), "larger than 1 MiB"); }
+TEST_F(BadCategories, TooManyRules) {
+  std::string s;
+  for (int i = 0; i < 1001; ++i) s += "c p" + std::to_string(i) + "\n";
+  Expect(s, "line 1001: more than 1000 rules");
+}
+
 }  // namespace
 }  // namespace e2e

@@ -3,6 +3,7 @@
 // and trace paths that need URI escaping.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "e2e_util.h"
@@ -66,6 +67,39 @@ TEST_F(Flags, PhaseMapWithoutMatchSaysSo) {
   json rep = RenderJson({"--phase-map", dir_ / "phases.json"});
   EXPECT_TRUE(TableOf(rep, "nvtx_ranges", "phases")["rows"].empty());
   EXPECT_NE(md_.find("no NVTX range name matched the phase map"), std::string::npos) << md_;
+}
+
+// --categories: rules before the defaults; !no-defaults drops the defaults.
+TEST_F(Flags, CategoriesFileGoesBeforeTheDefaults) {
+  auto cats = [](const json& rep) {
+    std::map<std::string, std::string> m;
+    const json& t = TableOf(rep, "top_kernels", "kernels");
+    size_t name = 0, cat = 0;
+    for (size_t i = 0; i < t["columns"].size(); ++i) {
+      if (t["columns"][i] == "kernel_name") name = i;
+      if (t["columns"][i] == "category") cat = i;
+    }
+    EXPECT_GT(cat, name);
+    for (const auto& r : t["rows"]) m[r[name].get<std::string>()] = r[cat].get<std::string>();
+    return m;
+  };
+  json rep = RenderJson({});
+  EXPECT_EQ(rep["settings"]["kernel_categories_source"], "default");
+  EXPECT_EQ(cats(rep), (std::map<std::string, std::string>{{"gemm_kernel", "gemm"},
+                                                           {"tiny_kernel", "other"}}));
+  WriteFile(dir_ / "cats.txt", "# my kernels\n\n  mine\tTINY_+kernel  \r\ngemm x\n");
+  rep = RenderJson({"--categories", dir_ / "cats.txt"});
+  EXPECT_EQ(rep["settings"]["kernel_categories_source"], dir_ / "cats.txt");
+  EXPECT_EQ(cats(rep), (std::map<std::string, std::string>{{"gemm_kernel", "gemm"},
+                                                           {"tiny_kernel", "mine"}}));
+  const json& kc = TableOf(rep, "kernel_categories", "kernel_categories");
+  EXPECT_FALSE(FindRow(kc, {{"category", "mine"}}).is_null()) << kc.dump();
+  EXPECT_NE(md_.find("## Time by kernel category"), std::string::npos);
+  WriteFile(dir_ / "only.txt", "!no-defaults\nx gemm_+kernel\n");
+  rep = RenderJson({"--categories", dir_ / "only.txt"});
+  EXPECT_EQ(rep["settings"]["kernel_categories_source"], dir_ / "only.txt" + " (no defaults)");
+  EXPECT_EQ(cats(rep), (std::map<std::string, std::string>{{"gemm_kernel", "x"},
+                                                           {"tiny_kernel", "other"}}));
 }
 
 TEST_F(Flags, NoNvtxKernelMapDisablesAttributionSections) {

@@ -89,10 +89,12 @@ TEST_F(BasicTrace, JsonEnvelope) {
   EXPECT_NEAR(report_["settings"]["nvtx_coverage_warn_threshold"].get<double>(), 0.7, kEps);
   EXPECT_EQ(report_["settings"]["nvtx_kernel_map"], true);
   EXPECT_EQ(report_["settings"]["phase_map_source"], "default");
+  EXPECT_EQ(report_["settings"]["kernel_categories_source"], "default");
   std::vector<std::string> ids;
   for (const auto& s : report_["sections"]) ids.push_back(s["id"]);
   EXPECT_EQ(ids, (std::vector<std::string>{
-                     "warnings", "findings", "top_kernels", "pids", "kernels_by_pid",
+                     "warnings", "findings", "top_kernels", "kernel_categories",
+                     "pids", "kernels_by_pid",
                      "launch_storm_by_pid", "sync_by_pid", "launch_storm", "sync",
                      "gpu_idle", "nvtx_ranges", "nvtx_kernel_time", "nvtx_by_pid",
                      "derivation"}));

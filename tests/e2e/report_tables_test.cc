@@ -94,7 +94,7 @@ void CheckDeclarations(const std::string& trace) {
     std::set<std::string> sections;
     for (const auto& r : c.Query("SELECT section_id FROM llm_report_sections"))
       sections.insert(r[0]);
-    EXPECT_GE(sections.size(), 14u);
+    EXPECT_GE(sections.size(), 15u);
     EXPECT_TRUE(c.Query("SELECT section_id, need FROM _nsys_all_sections AS s "
                         "WHERE NOT EXISTS (SELECT 1 FROM _nsys_all_needs AS n "
                         "WHERE n.need = s.need)").empty())

@@ -755,7 +755,7 @@ TEST_F(ViewTest, EveryViewRuns) {
     c.Query("SELECT * FROM " + v[0].s);
   }
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            14);
+            15);
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ struct SectionsCase {
 // Expected availability of the data-bound sections.
 void CheckSections(sqlite3* db, unsigned tables, bool fill) {
   auto s = Sections(db);
-  ASSERT_EQ(s.size(), 14u);
+  ASSERT_EQ(s.size(), 15u);
   bool kernels = (tables & kKernel) && fill;
   bool runtime = tables & kRuntime;
   bool nvtx = tables & kNvtx;
@@ -66,7 +66,7 @@ void CheckSections(sqlite3* db, unsigned tables, bool fill) {
   expect("warnings", true);
   expect("findings", true);
   expect("derivation", true);
-  for (const char* id : {"top_kernels", "pids", "kernels_by_pid",
+  for (const char* id : {"top_kernels", "kernel_categories", "pids", "kernels_by_pid",
                          "launch_storm_by_pid", "launch_storm", "gpu_idle"})
     expect(id, kernels);
   for (const char* id : {"sync_by_pid", "sync"}) expect(id, runtime);
@@ -206,7 +206,7 @@ TEST(MissingTables, MissingColumns) {
       Db db = OpenWithExtension(path);
       EXPECT_EQ(CheckEverything(db), "");
       auto s = Sections(db);
-      EXPECT_EQ(s.size(), 14u);
+      EXPECT_EQ(s.size(), 15u);
       for (auto& [id, av] : s)
         if (av.first == 0) {
           EXPECT_FALSE(av.second.empty()) << id;

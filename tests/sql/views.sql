@@ -37,3 +37,25 @@ SELECT severity, title, evidence, rule FROM llm_findings;
 SELECT ord, section_id, available, reason FROM llm_report_sections;
 SELECT key, value FROM llm_trace_info
 WHERE key NOT IN ('nsysexplain_version', 'sqlite_version');
+-- Kernel categories: defaults, then user-edited rules (a rule in front of
+-- the defaults changes the views and nsys_kernel_category alike; no rules at
+-- all put every kernel in other; the defaults come back when re-inserted).
+SELECT * FROM llm_kernel_categories;
+SELECT * FROM llm_kernel_categories_by_pid;
+SELECT kernel_name, category, pattern FROM _nsys_kernel_category_names
+ORDER BY kernel_name;
+INSERT INTO llm_kernel_category_rules VALUES (50, 'mine', 'orphan+KERNEL');
+SELECT category, device_id, total_ms, calls, kernels, top_kernel_name
+FROM llm_kernel_categories;
+SELECT kernel_name, category FROM llm_top_kernels;
+SELECT nsys_kernel_category('orphan_kernel'), nsys_kernel_category('kernel orphan'),
+       nsys_kernel_category('orphan');
+CREATE TEMP TABLE saved_rules AS SELECT * FROM llm_kernel_category_rules;
+DELETE FROM llm_kernel_category_rules;
+SELECT category, device_id, total_ms, calls, kernels FROM llm_kernel_categories;
+SELECT pid, kernel_name, category FROM llm_kernels_by_pid;
+SELECT nsys_kernel_category('ampere_fp16_s16816gemm_fp16_128x128_ldg8_f2f_stages_32x5_tn');
+INSERT INTO llm_kernel_category_rules SELECT * FROM saved_rules
+WHERE category <> 'mine';
+SELECT category, count(*) FROM llm_top_kernels GROUP BY category ORDER BY 1;
+SELECT nsys_kernel_category('ampere_fp16_s16816gemm_fp16_128x128_ldg8_f2f_stages_32x5_tn');
