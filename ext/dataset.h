@@ -182,7 +182,7 @@ DatasetDef MakeDataset(const char* name, const char* doc,
 
 // The columns of core::DurationStats, shared by every dataset of grouped
 // durations: calls, total_ns, min_ns, max_ns, avg_ns, p50_ns, p90_ns,
-// p99_ns, stdev_ns. `stats` picks the statistics out of a row.
+// p99_ns, stdev_ns, p95_ns, excess_over_p50_ns. `stats` picks the statistics out of a row.
 template <class Row, const core::DurationStats Row::*stats>
 std::vector<Column<Row>> StatsColumns() {
   return {
@@ -212,6 +212,14 @@ std::vector<Column<Row>> StatsColumns() {
       {"stdev_ns", kReal,
        [](const Row& r, Cell& c) { (r.*stats).count ? c.Real((r.*stats).stdev) : c.Null(); },
        "sample standard deviation"},
+      {"p95_ns", kReal,
+       [](const Row& r, Cell& c) { (r.*stats).count ? c.Real((r.*stats).p95) : c.Null(); },
+       "95th percentile"},
+      {"excess_over_p50_ns", kReal,
+       [](const Row& r, Cell& c) {
+         (r.*stats).count ? c.Real((r.*stats).excess_over_p50) : c.Null();
+       },
+       "sum of (duration - p50) over the durations above the median"},
   };
 }
 

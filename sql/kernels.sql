@@ -131,23 +131,7 @@ FROM (SELECT sum(pct_kernel_time) AS pct, sum(total_ms) AS ms,
          OR lower(kernel_name) LIKE '%allreduce%'
          OR lower(kernel_name) LIKE '%all_reduce%'
          OR lower(kernel_name) LIKE '%cross_device_reduce%')
-WHERE pct >= 10
-UNION ALL
--- Tail latency.
-SELECT 70, 'medium', 'Kernels with heavy tails (p99 >> p50)',
-       group_concat(printf('`%s`: p50 %.2f us, p99 %.2f us, max %.2f us '
-                           || '(%.1f%% of kernel time)',
-                           kernel_name, p50_us, p99_us, max_us,
-                           pct_kernel_time), char(10)),
-       'Tails come from contention, variable work per call (MoE routing, '
-       || 'dynamic shapes) or allocator/sync stalls: look at the slow '
-       || 'instances in the timeline.',
-       'kernel_tail'
-FROM (SELECT * FROM llm_top_kernels
-      WHERE calls >= 20 AND pct_kernel_time >= 1 AND p50_us > 0
-        AND p99_us >= 2 * p50_us
-      ORDER BY total_ms DESC LIMIT 3)
-HAVING count(*) > 0;
+WHERE pct >= 10;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections AS VALUES
   (3, 'top_kernels', 'Global: top CUDA kernels (by total time)',

@@ -8,7 +8,7 @@
 namespace nsysexplain::core {
 namespace {
 
-constexpr double kPercentiles[] = {50, 90, 99};
+constexpr double kPercentiles[] = {50, 90, 95, 99};
 
 // Everything but the percentiles: one pass, order-independent except for the
 // stdev's rounding.
@@ -29,22 +29,27 @@ DurationStats Moments(const int64_t* v, size_t n) {
   return s;
 }
 
-void SetPercentiles(DurationStats& s, double p50, double p90, double p99) {
-  s.p50 = p50;
-  s.p90 = p90;
-  s.p99 = p99;
+// The percentiles from v, where every rank they read holds its order
+// statistic; then the excess over the median (order-independent).
+void SetPercentiles(DurationStats& s, const int64_t* v, size_t n) {
+  s.p50 = PercentileSorted(v, n, kPercentiles[0]);
+  s.p90 = PercentileSorted(v, n, kPercentiles[1]);
+  s.p95 = PercentileSorted(v, n, kPercentiles[2]);
+  s.p99 = PercentileSorted(v, n, kPercentiles[3]);
+  double excess = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (static_cast<double>(v[i]) > s.p50) excess += static_cast<double>(v[i]) - s.p50;
+  s.excess_over_p50 = excess;
 }
 
 DurationStats FromSorted(const int64_t* v, size_t n) {
   DurationStats s = Moments(v, n);
   if (n == 0) return s;
-  SetPercentiles(s, PercentileSorted(v, n, kPercentiles[0]),
-                 PercentileSorted(v, n, kPercentiles[1]),
-                 PercentileSorted(v, n, kPercentiles[2]));
+  SetPercentiles(s, v, n);
   return s;
 }
 
-// The percentiles need at most six order statistics (the two ranks around
+// The percentiles need at most eight order statistics (the two ranks around
 // each interpolation position). Selecting them with nth_element over the
 // shrinking tail is O(n) per rank instead of a full O(n log n) sort.
 DurationStats FromUnsorted(int64_t* v, size_t n) {
@@ -69,9 +74,7 @@ DurationStats FromUnsorted(int64_t* v, size_t n) {
   }
   // v[r] now holds the r-th smallest value for every needed rank, which is
   // all PercentileSorted reads (0 < pos < n - 1 since n > 64).
-  SetPercentiles(s, PercentileSorted(v, n, kPercentiles[0]),
-                 PercentileSorted(v, n, kPercentiles[1]),
-                 PercentileSorted(v, n, kPercentiles[2]));
+  SetPercentiles(s, v, n);
   return s;
 }
 

@@ -12,9 +12,12 @@ struct DurationStats {
   int64_t total = 0;
   int64_t min = 0;
   int64_t max = 0;
-  double p50 = 0, p90 = 0, p99 = 0;
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0;
   double stdev = 0;
   int64_t under_5us = 0, under_10us = 0, under_20us = 0;  // strict <
+  // Sum over the values above the median of (value - p50): the time the
+  // slower-than-median calls cost beyond a median call (the tail's cost).
+  double excess_over_p50 = 0;
 };
 
 // Statistics for each group g in [0, ngroups) over rows i where

@@ -97,7 +97,7 @@ TEST_F(BasicTrace, JsonEnvelope) {
                      "pids", "kernels_by_pid",
                      "launch_storm_by_pid", "sync_by_pid", "launch_storm", "sync",
                      "gpu_idle", "nvtx_ranges", "nvtx_kernel_time", "nvtx_by_pid",
-                     "derivation"}));
+                     "kernel_tails", "launch_latency", "derivation"}));
   for (const auto& s : report_["sections"]) EXPECT_TRUE(s["available"]) << s["id"];
 }
 

@@ -36,7 +36,7 @@ TEST(SharedTraces, AllRender) {
     EXPECT_TRUE(IsValidUtf8(md));
     nlohmann::json rep;
     ASSERT_NO_THROW(rep = nlohmann::json::parse(ReadFile(out + "/report.json")));
-    EXPECT_EQ(rep["sections"].size(), 15u);
+    EXPECT_EQ(rep["sections"].size(), 17u);
     for (const auto& s : rep["sections"]) {
       if (!s["available"].get<bool>()) {
         EXPECT_NE(md.find("_Not available: "), std::string::npos) << s["id"];

@@ -136,6 +136,73 @@ TEST_F(ViewTest, KernelStatsNullFilterMatchesFullScan) {
   EXPECT_EQ(q("WHERE pid IS NULL AND pid IS NOT NULL"), "");
 }
 
+// Launch latency (like cuda_kern_exec_sum), PID-safe, graph replays under
+// their graph launch. Times in us:
+//   pid 100: A launched 3x, calls [0,10) [100,106) [200,204), kernels start
+//            15, 110, 230 (queue 5, 4, 26), 20 us each;
+//            cudaGraphLaunch [300,320) replays B [330,340) [345,350) and
+//            C [360,380); D has no launch row.
+//   pid 200: E, correlationId 1 like A's first call, call [0,2), kernel
+//            [500,501): queue 498 (499-ish would mean pid 100's call).
+TEST_F(ViewTest, LaunchLatency) {
+  const int64_t p1 = Gpid(100), p2 = Gpid(200);
+  const int64_t t1 = Gtid(100, 101), t2 = Gtid(200, 201);
+  t().R(0, 10000, "cudaLaunchKernel", t1, 1);
+  t().R(100000, 106000, "cudaLaunchKernel", t1, 2);
+  t().R(200000, 204000, "cudaLaunchKernel", t1, 3);
+  t().R(300000, 320000, "cudaGraphLaunch", t1, 50);
+  t().R(0, 2000, "cudaLaunchKernel", t2, 1);
+  t().K(15000, 35000, "A", 0, p1, 1);
+  t().K(110000, 130000, "A", 0, p1, 2);
+  t().K(230000, 250000, "A", 0, p1, 3);
+  t().K(330000, 340000, "B", 0, p1, 50);
+  t().K(345000, 350000, "B", 0, p1, 50);
+  t().K(360000, 380000, "C", 0, p1, 50);
+  t().K(400000, 401000, "D", 0, p1, 99);
+  t().K(500000, 501000, "E", 0, p2, 1);
+  Conn& c = Open();
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_launch_latency")),
+            "A|cudaLaunchKernel|0|3|3|6.667|6.0|9.92|10.0|11.667|5.0|21.8|25.58|"
+            "26.0|4.0|20.0|20.0|20.0|0.06\n"
+            "C|cudaGraphLaunch|1|1|1|20.0|20.0|20.0|20.0|40.0|40.0|40.0|40.0|"
+            "40.0|40.0|20.0|20.0|20.0|0.02\n"
+            "B|cudaGraphLaunch|1|2|1|20.0|20.0|20.0|20.0|17.5|17.5|23.5|24.85|"
+            "25.0|10.0|7.5|7.5|9.95|0.015\n"
+            "E|cudaLaunchKernel|0|1|1|2.0|2.0|2.0|2.0|498.0|498.0|498.0|498.0|"
+            "498.0|498.0|1.0|1.0|1.0|0.001\n");
+  EXPECT_EQ(Render(c.Query("SELECT pid, device_id, stream_id, kernel_name, kernels, "
+                           "api_calls, queue_avg_us FROM llm_launch_latency_by_stream")),
+            "100|0|7|A|3|3|11.667\n100|0|7|C|1|1|40.0\n100|0|7|B|2|1|17.5\n"
+            "200|0|7|E|1|1|498.0\n");
+  // The dataset's pid filter gives exactly the two views' rows.
+  EXPECT_EQ(c.Int("SELECT count(*) FROM _nsys_launch_latency"), 8);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM (SELECT * FROM _nsys_launch_latency LIMIT -1) "
+                  "WHERE pid IS NULL"),
+            4);
+}
+
+// Kernel tails: T is 19 x 10 us and one 500 us launch; U is 5 x 50 us
+// (fewer calls than tail_min_calls: no flags).
+TEST_F(ViewTest, KernelTails) {
+  for (int i = 0; i < 19; ++i) t().K(i * 1000000, i * 1000000 + 10000, "T", 0, Gpid(1), i);
+  t().K(50000000, 50500000, "T", 0, Gpid(1), 100);
+  for (int i = 0; i < 5; ++i) t().K(60000000 + i * 100000, 60050000 + i * 100000, "U", 0, Gpid(1), 200 + i);
+  Conn& c = Open();
+  // p95 = 10 + 0.05 * 490, p99 = 10 + 0.81 * 490; tail = 490 us of 940 us.
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_kernel_tails")),
+            "T|0|20|0.69|10.0|10.0|34.5|406.9|500.0|50.0|40.69|1|1|0.49|52.128|T\n"
+            "U|0|5|0.25|50.0|50.0|50.0|50.0|50.0|1.0|1.0|NULL|NULL|0.0|0.0|U\n");
+  EXPECT_EQ(c.Text("SELECT severity || ' ' || evidence FROM llm_findings "
+                   "WHERE rule = 'kernel_tail_score'"),
+            "medium `T` (device 0): tail 0.490 ms = 52.1% of all kernel time (p50 10.00 "
+            "us, p99 406.90 us, max 500.00 us over 20 calls; systematic: p99/p50 40.69; "
+            "outliers: max/p50 50.0)");
+  // With tail_min_calls above 20 nothing is flagged and the finding goes.
+  c.Query("UPDATE temp.llm_settings SET value = 21 WHERE key = 'tail_min_calls'");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_kernel_tails WHERE outliers IS NOT NULL"), 0);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_findings WHERE rule = 'kernel_tail_score'"), 0);
+}
+
 TEST_F(ViewTest, GpuIdleAndGaps) {
   AddKernelFixture(t());
   Conn& c = Open();
@@ -755,7 +822,7 @@ TEST_F(ViewTest, EveryViewRuns) {
     c.Query("SELECT * FROM " + v[0].s);
   }
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            15);
+            17);
 }
 
 }  // namespace

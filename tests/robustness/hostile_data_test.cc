@@ -197,7 +197,7 @@ TEST(HostileData, Int64Extremes) {
         EXPECT_EQ(r.error, "integer overflow") << v;
       }
     }
-    EXPECT_EQ(Sections(db).size(), 15u);
+    EXPECT_EQ(Sections(db).size(), 17u);
     EXPECT_FALSE(WarningCodes(db).empty());
   }, /*allow_view_errors=*/true);
 }

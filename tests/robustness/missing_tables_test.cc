@@ -50,7 +50,7 @@ struct SectionsCase {
 // Expected availability of the data-bound sections.
 void CheckSections(sqlite3* db, unsigned tables, bool fill) {
   auto s = Sections(db);
-  ASSERT_EQ(s.size(), 15u);
+  ASSERT_EQ(s.size(), 17u);
   bool kernels = (tables & kKernel) && fill;
   bool runtime = tables & kRuntime;
   bool nvtx = tables & kNvtx;
@@ -67,8 +67,9 @@ void CheckSections(sqlite3* db, unsigned tables, bool fill) {
   expect("findings", true);
   expect("derivation", true);
   for (const char* id : {"top_kernels", "kernel_categories", "pids", "kernels_by_pid",
-                         "launch_storm_by_pid", "launch_storm", "gpu_idle"})
+                         "launch_storm_by_pid", "launch_storm", "gpu_idle", "kernel_tails"})
     expect(id, kernels);
+  expect("launch_latency", kernels && runtime);
   for (const char* id : {"sync_by_pid", "sync"}) expect(id, runtime);
   for (const char* id : {"nvtx_ranges", "nvtx_by_pid"}) expect(id, nvtx);
   expect("nvtx_kernel_time", nvtx && runtime && kernels);
@@ -206,7 +207,7 @@ TEST(MissingTables, MissingColumns) {
       Db db = OpenWithExtension(path);
       EXPECT_EQ(CheckEverything(db), "");
       auto s = Sections(db);
-      EXPECT_EQ(s.size(), 15u);
+      EXPECT_EQ(s.size(), 17u);
       for (auto& [id, av] : s)
         if (av.first == 0) {
           EXPECT_FALSE(av.second.empty()) << id;

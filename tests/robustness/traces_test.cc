@@ -34,7 +34,7 @@ TEST(Traces, EveryViewOnEveryConformanceTrace) {
       Db db = OpenWithExtension(path, SQLITE_OPEN_READONLY);
       EXPECT_EQ(CheckEverything(db), "");
       auto s = Sections(db);
-      EXPECT_EQ(s.size(), 15u);
+      EXPECT_EQ(s.size(), 17u);
       for (auto& [id, av] : s)
         if (av.first == 0) {
           EXPECT_FALSE(av.second.empty()) << id;

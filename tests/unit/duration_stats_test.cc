@@ -44,7 +44,12 @@ void ExpectStats(const DurationStats& s, const std::vector<int64_t>& v) {
   EXPECT_EQ(s.under_20us, u20);
   EXPECT_NEAR(s.p50, NaivePct(v, 50), 1e-6);
   EXPECT_NEAR(s.p90, NaivePct(v, 90), 1e-6);
+  EXPECT_NEAR(s.p95, NaivePct(v, 95), 1e-6);
   EXPECT_NEAR(s.p99, NaivePct(v, 99), 1e-6);
+  double median = NaivePct(v, 50), excess = 0;
+  for (int64_t x : v)
+    if (double(x) > median) excess += double(x) - median;
+  EXPECT_NEAR(s.excess_over_p50, excess, 1e-6 * std::max(1.0, excess));
   double mean = double(total) / double(v.size());
   double ss = 0;
   for (int64_t x : v) ss += (double(x) - mean) * (double(x) - mean);
@@ -69,7 +74,9 @@ TEST(DurationStats, HandValues) {
   EXPECT_EQ(s.max, 4000);
   EXPECT_EQ(s.p50, 2500.0);
   EXPECT_DOUBLE_EQ(s.p90, 3700.0);
+  EXPECT_DOUBLE_EQ(s.p95, 3850.0);
   EXPECT_DOUBLE_EQ(s.p99, 3970.0);
+  EXPECT_DOUBLE_EQ(s.excess_over_p50, 500.0 + 1500.0);  // 3000, 4000 over 2500
   EXPECT_DOUBLE_EQ(s.stdev, std::sqrt(5.0 / 3) * 1000);
   EXPECT_EQ(s.under_5us, 4);
 }
