@@ -56,4 +56,25 @@ Rows<T> RowsOfResult(Session& s, std::shared_ptr<const std::vector<T>> v,
   return RowsOf<T>(std::move(v), &t->strings, {t});
 }
 
+// The rows of a dataset whose "all processes" rows (pid NULL) come first and
+// the per-PID rows after them, each from its own cached result: only the
+// parts a `pid IS [NOT] NULL` constraint asks for are computed.
+template <class T, class Global, class ByPid>
+Rows<T> GlobalThenPerPid(Session& s, NullFilter f, Global global_fn, ByPid by_pid_fn) {
+  std::shared_ptr<const std::vector<T>> global, by_pid;
+  if (f != NullFilter::kNotNull) global = global_fn();
+  if (f != NullFilter::kNull) by_pid = by_pid_fn();
+  if (!by_pid) return RowsOfResult(s, global);
+  if (!global) return RowsOfResult(s, by_pid);
+  std::shared_ptr<Trace> t = s.trace();
+  Rows<T> rows;
+  rows.count = global->size() + by_pid->size();
+  rows.at = [g = global.get(), p = by_pid.get()](size_t i) {
+    return i < g->size() ? (*g)[i] : (*p)[i - g->size()];
+  };
+  rows.strings = &t->strings;
+  rows.keep = {global, by_pid, t};
+  return rows;
+}
+
 }  // namespace nsysexplain

@@ -186,25 +186,12 @@ void KernelCategoryFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
 // ------------------------------------------------------------- datasets
 namespace {
 
-// Global rows (pid NULL) first, then per PID; only the part a
-// `pid IS [NOT] NULL` constraint asks for is computed.
 Rows<CategoryGroup> CategoryRows(Session& s, NullFilter f) {
   std::string key;
   CategoryRules rules = ReadCategoryRules(s.db(), &key);
-  std::shared_ptr<const std::vector<CategoryGroup>> global, by_pid;
-  if (f != NullFilter::kNotNull) global = s.Get<KernelCategoryStats>(Scope{}, rules, key);
-  if (f != NullFilter::kNull) by_pid = s.Get<KernelCategoryStatsByPid>(Scope{}, rules, key);
-  if (!by_pid) return RowsOfResult(s, global);
-  if (!global) return RowsOfResult(s, by_pid);
-  std::shared_ptr<Trace> t = s.trace();
-  Rows<CategoryGroup> rows;
-  rows.count = global->size() + by_pid->size();
-  rows.at = [g = global.get(), p = by_pid.get()](size_t i) {
-    return i < g->size() ? (*g)[i] : (*p)[i - g->size()];
-  };
-  rows.strings = &t->strings;
-  rows.keep = {global, by_pid, t};
-  return rows;
+  return GlobalThenPerPid<CategoryGroup>(
+      s, f, [&] { return s.Get<KernelCategoryStats>(Scope{}, rules, key); },
+      [&] { return s.Get<KernelCategoryStatsByPid>(Scope{}, rules, key); });
 }
 
 struct NameRow {

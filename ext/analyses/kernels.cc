@@ -62,23 +62,9 @@ KernelStatsByPid::Result KernelStatsByPid::Compute(Session& s, const Scope& scop
 
 namespace {
 
-// Global rows (pid NULL) first, then per PID; only the part a
-// `pid IS [NOT] NULL` constraint asks for is computed.
 Rows<KernelGroup> KernelStatsRows(Session& s, NullFilter f) {
-  std::shared_ptr<const std::vector<KernelGroup>> global, by_pid;
-  if (f != NullFilter::kNotNull) global = s.Get<KernelStats>();
-  if (f != NullFilter::kNull) by_pid = s.Get<KernelStatsByPid>();
-  if (!by_pid) return RowsOfResult(s, global);
-  if (!global) return RowsOfResult(s, by_pid);
-  std::shared_ptr<Trace> t = s.trace();
-  Rows<KernelGroup> rows;
-  rows.count = global->size() + by_pid->size();
-  rows.at = [g = global.get(), p = by_pid.get()](size_t i) {
-    return i < g->size() ? (*g)[i] : (*p)[i - g->size()];
-  };
-  rows.strings = &t->strings;
-  rows.keep = {global, by_pid, t};
-  return rows;
+  return GlobalThenPerPid<KernelGroup>(
+      s, f, [&] { return s.Get<KernelStats>(); }, [&] { return s.Get<KernelStatsByPid>(); });
 }
 
 }  // namespace
