@@ -75,7 +75,7 @@ uint32_t GpuIdle::Result::Longest(size_t i) const {
       return la != lb ? la > lb : a < b;
     };
     // Select the next chunk (doubling) from the unsorted rest, then sort it.
-    size_t want = std::min(n, std::max({i + 1, size_t{64}, 2 * sorted_}));
+    size_t want = std::min(n, std::max({i + 1, size_t{4096}, 2 * sorted_}));
     auto first = v.begin() + static_cast<std::ptrdiff_t>(sorted_);
     auto last = v.begin() + static_cast<std::ptrdiff_t>(want);
     if (want < n) std::nth_element(first, last - 1, v.end(), longer);
