@@ -16,7 +16,6 @@ namespace {
 void GroupKernels(const core::Kernels& k, bool by_pid, std::vector<KernelGroup>& out) {
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
   std::vector<uint32_t> group(k.size());
-  std::vector<int64_t> dur(k.size());
   const size_t first = out.size();
   for (size_t i = 0; i < k.size(); ++i) {
     int64_t pid = by_pid ? core::PidOf(k.global_pid[i]) : -1;
@@ -26,9 +25,9 @@ void GroupKernels(const core::Kernels& k, bool by_pid, std::vector<KernelGroup>&
     auto [it, added] = ids.try_emplace(key, static_cast<uint32_t>(out.size() - first));
     if (added) out.push_back({pid, k.name[i], k.short_name[i], k.device_id[i], {}});
     group[i] = it->second;
-    dur[i] = k.end[i] - k.start[i];
   }
-  auto stats = core::ComputeGroupStats(group, out.size() - first, dur);
+  auto stats = core::ComputeGroupStatsBy(group, out.size() - first,
+                                         [&](size_t i) { return k.end[i] - k.start[i]; });
   for (size_t g = 0; g < stats.size(); ++g) out[first + g].stats = stats[g];
 }
 

@@ -64,7 +64,6 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
   std::vector<LatencyRow> global, per_stream;
   const size_t n = k.size();
   std::vector<uint32_t> g_of(n, UINT32_MAX), h_of(n, UINT32_MAX);
-  std::vector<int64_t> queue(n, 0), dur(n, 0);
   std::vector<uint32_t> kernels_of_launch_count(r.size() + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     int32_t l = launch[i];
@@ -95,8 +94,6 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
     }
     g_of[i] = g->second;
     h_of[i] = h->second;
-    queue[i] = core::SatSub(k.start[i], r.end[size_t(l)]);
-    dur[i] = k.end[i] - k.start[i];
     ++kernels_of_launch_count[size_t(l) + 1];
   }
   // Host time of each launch call, once per call and group: the kernels of
@@ -129,11 +126,13 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
       }
     }
   }
-  auto fill_stats = [](std::vector<LatencyRow>& rows, const std::vector<uint32_t>& group,
-                       const std::vector<int64_t>& q, const std::vector<int64_t>& kd,
-                       const std::vector<uint32_t>& agroup, const std::vector<int64_t>& ad) {
-    auto qs = core::ComputeGroupStats(group, rows.size(), q);
-    auto ks = core::ComputeGroupStats(group, rows.size(), kd);
+  // Queue and kernel times are computed while gathered (no column of them).
+  auto queue = [&](size_t i) { return core::SatSub(k.start[i], r.end[size_t(launch[i])]); };
+  auto dur = [&](size_t i) { return k.end[i] - k.start[i]; };
+  auto fill_stats = [&](std::vector<LatencyRow>& rows, const std::vector<uint32_t>& group,
+                        const std::vector<uint32_t>& agroup, const std::vector<int64_t>& ad) {
+    auto qs = core::ComputeGroupStatsBy(group, rows.size(), queue);
+    auto ks = core::ComputeGroupStatsBy(group, rows.size(), dur);
     auto as = core::ComputeGroupStats(agroup, rows.size(), ad);
     for (size_t g = 0; g < rows.size(); ++g) {
       rows[g].queue = qs[g];
@@ -141,8 +140,9 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
       rows[g].api = as[g];
     }
   };
-  fill_stats(global, g_of, queue, dur, api_g, api_dur_g);
-  fill_stats(per_stream, h_of, queue, dur, api_h, api_dur_h);
+  fill_stats(global, g_of, api_g, api_dur_g);
+  std::vector<uint32_t>().swap(g_of);
+  fill_stats(per_stream, h_of, api_h, api_dur_h);
   // Per-stream rows in (pid, device, stream) order, then by kernel time.
   std::sort(per_stream.begin(), per_stream.end(), [](const LatencyRow& a, const LatencyRow& b) {
     if (a.pid != b.pid) return a.pid < b.pid;

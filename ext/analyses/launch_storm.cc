@@ -40,7 +40,8 @@ LaunchStorm::Result LaunchStorm::Compute(Session& s, const Scope& scope) {
     global.last_end = std::max(global.last_end, k.end[i]);
   }
   auto stats = core::ComputeGroupStats(group, per.size(), dur);
-  global.stats = core::ComputeStats(dur);
+  std::vector<uint32_t>().swap(group);
+  global.stats = core::ComputeStatsInPlace(dur.data(), dur.size());  // reorders dur
   if (k.size() == 0) global.first_start = global.last_end = 0;
   out.push_back(global);
   for (auto& [pid, g] : pid_index) {

@@ -80,28 +80,6 @@ DurationStats FromUnsorted(int64_t* v, size_t n) {
 
 }  // namespace
 
-std::vector<DurationStats> ComputeGroupStats(
-    const std::vector<uint32_t>& group_of_row, size_t ngroups,
-    const std::vector<int64_t>& durations) {
-  std::vector<size_t> offset(ngroups + 1, 0);
-  for (uint32_t g : group_of_row)
-    if (g < ngroups) ++offset[g + 1];
-  for (size_t g = 0; g < ngroups; ++g) offset[g + 1] += offset[g];
-  std::vector<int64_t> values(offset[ngroups]);
-  std::vector<size_t> fill(offset.begin(), offset.end() - 1);
-  for (size_t i = 0; i < group_of_row.size(); ++i) {
-    uint32_t g = group_of_row[i];
-    if (g < ngroups) values[fill[g]++] = durations[i];
-  }
-  std::vector<DurationStats> out(ngroups);
-  for (size_t g = 0; g < ngroups; ++g) {
-    int64_t* b = values.data() + offset[g];
-    size_t n = offset[g + 1] - offset[g];
-    out[g] = FromUnsorted(b, n);
-  }
-  return out;
-}
-
 DurationStats ComputeStats(std::vector<int64_t> durations) {
   return FromUnsorted(durations.data(), durations.size());
 }
