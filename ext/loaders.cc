@@ -198,7 +198,7 @@ core::LaunchKeys KernelLaunchKeys(const core::Kernels& k) {
 void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
                      const RowidRange& rowids, const core::LaunchKeys& keys,
                      RuntimePart& part) {
-  const std::string t = "CUPTI_ACTIVITY_KIND_RUNTIME";
+  const std::string& t = s.runtime_table;
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "end")) return;
   core::RuntimeCalls& r = part.calls;
   LoaderStrings& str = part.str;

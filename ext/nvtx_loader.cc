@@ -88,7 +88,7 @@ class ScopeIndex {
 
 void LoadNvtxPart(sqlite3* db, bool is_private, const Schema& s,
                   const RowidRange& rowids, NvtxPart& part) {
-  const std::string t = "NVTX_EVENTS";
+  const std::string& t = s.nvtx_table;
   if (!s.Has(t) || !s.HasColumn(t, "start") || !s.HasColumn(t, "eventType"))
     return;
   core::NvtxRanges& n = part.ranges;

@@ -53,13 +53,40 @@ Schema Schema::Probe(sqlite3* db, const std::string& schema) {
       if (!s.HasColumn(t, c)) return false;
     return true;
   };
+  // `base` when it exists; else its highest-numbered variant base_V<N>
+  // (newer exports renamed tables this way), recorded in s.variants, and
+  // returned when it has `cols`.
+  auto resolve = [&](const std::string& base,
+                     std::initializer_list<const char*> cols) -> std::string {
+    if (s.Has(base)) return has_cols(base, cols) ? base : "";
+    std::string best;
+    long best_n = -1;
+    for (const auto& [name, c] : s.tables) {
+      if (name.size() <= base.size() + 2 || name.compare(0, base.size(), base) != 0 ||
+          (name[base.size()] != '_') || (name[base.size() + 1] != 'V' && name[base.size() + 1] != 'v'))
+        continue;
+      std::string digits = name.substr(base.size() + 2);
+      if (digits.empty() || digits.size() > 6 ||
+          digits.find_first_not_of("0123456789") != std::string::npos)
+        continue;
+      long n = std::stol(digits);
+      if (n > best_n) {
+        best_n = n;
+        best = name;
+      }
+    }
+    if (best.empty()) return "";
+    bool usable = has_cols(best, cols);
+    s.variants.push_back({base, best, usable});
+    return usable ? best : "";
+  };
   for (const char* k : {"CUPTI_ACTIVITY_KIND_KERNEL",
                         "CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL"}) {
-    if (s.Has(k) && has_cols(k, {"start", "end"})) {
-      s.kernel_table = k;
-      break;
-    }
+    s.kernel_table = resolve(k, {"start", "end"});
+    if (!s.kernel_table.empty()) break;
   }
+  s.runtime_table = resolve("CUPTI_ACTIVITY_KIND_RUNTIME", {"start", "end"});
+  s.nvtx_table = resolve("NVTX_EVENTS", {"start", "eventType"});
   if (s.Has("StringIds") && has_cols("StringIds", {"id", "value"})) {
     s.string_table = "StringIds";
   } else {

@@ -18,6 +18,16 @@ struct Schema {
   std::map<std::string, std::vector<std::string>> tables;
   std::set<std::string> without_rowid;  // WITHOUT ROWID tables (no rowid)
   std::string kernel_table;   // CUPTI_ACTIVITY_KIND_KERNEL or CONCURRENT_KERNEL
+  std::string runtime_table;  // CUPTI_ACTIVITY_KIND_RUNTIME (or a _V<N> variant)
+  std::string nvtx_table;     // NVTX_EVENTS (or a _V<N> variant)
+  // A table the report reads that is missing while a variant of its name
+  // (BASE_V2, BASE_V3, ...) exists: {base, variant, usable}. A usable
+  // variant has the columns the loader needs and is read instead.
+  struct Variant {
+    std::string base, variant;
+    bool usable;
+  };
+  std::vector<Variant> variants;
   std::string string_table;   // StringIds or a fallback (id, value) table
   std::string meta_table;     // META_DATA_EXPORT / EXPORT_META_DATA / ""
   std::vector<std::pair<std::string, std::string>> meta;  // name/value rows

@@ -174,8 +174,8 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::vector<RowidRange> kranges =
       split(want_kernels, s.kernel_table, kKernelParts, false);
   std::vector<RowidRange> rranges =
-      split(want_runtime, "CUPTI_ACTIVITY_KIND_RUNTIME", kRuntimeParts, false);
-  std::vector<RowidRange> nranges = split(want_nvtx, "NVTX_EVENTS", kNvtxParts, true);
+      split(want_runtime, s.runtime_table, kRuntimeParts, false);
+  std::vector<RowidRange> nranges = split(want_nvtx, s.nvtx_table, kNvtxParts, true);
   std::vector<KernelPart> kparts(kranges.size());
   std::vector<RuntimePart> rparts(rranges.size());
   std::vector<NvtxPart> nparts(nranges.size());

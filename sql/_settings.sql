@@ -43,7 +43,14 @@ SELECT
    WHERE key = 'nvtx_coverage_warn_threshold') AS cov_threshold,
   (SELECT value FROM _nsys_trace_info WHERE key = 'cuda_graph_trace_mode')
     AS graph_mode,
-  (SELECT enabled FROM _nsys_nvtx_kernel_map) AS nvtx_map;
+  (SELECT enabled FROM _nsys_nvtx_kernel_map) AS nvtx_map,
+  (SELECT substr(value, instr(value, ' -> ') + 4) FROM _nsys_trace_info
+   WHERE key = 'table_variant_unusable' AND value LIKE 'NVTX\_EVENTS -> %' ESCAPE '\')
+    AS nvtx_variant_unusable,
+  (SELECT substr(value, instr(value, ' -> ') + 4) FROM _nsys_trace_info
+   WHERE key = 'table_variant_unusable'
+     AND value LIKE 'CUPTI\_ACTIVITY\_KIND\_RUNTIME -> %' ESCAPE '\')
+    AS runtime_variant_unusable;
 
 -- What a report section needs from the trace: a section's `need` is looked up
 -- here (and in the _nsys_<analysis>_needs views) for its `available` and
@@ -62,12 +69,18 @@ SELECT 'kernels', has_kernel_table > 0 AND coalesce(n_kernels, 0) > 0,
 FROM _nsys_facts
 UNION ALL
 SELECT 'runtime', coalesce(has_runtime, 0),
-       CASE WHEN NOT coalesce(has_runtime, 0)
+       CASE WHEN runtime_variant_unusable IS NOT NULL
+            THEN 'no CUPTI_ACTIVITY_KIND_RUNTIME table; its variant '
+                 || runtime_variant_unusable || ' lacks the start/end columns'
+            WHEN NOT coalesce(has_runtime, 0)
             THEN 'no CUPTI_ACTIVITY_KIND_RUNTIME table in this export' END
 FROM _nsys_facts
 UNION ALL
 SELECT 'nvtx', coalesce(has_nvtx, 0),
-       CASE WHEN NOT coalesce(has_nvtx, 0)
+       CASE WHEN nvtx_variant_unusable IS NOT NULL
+            THEN 'no NVTX_EVENTS table; its variant ' || nvtx_variant_unusable
+                 || ' lacks the start/eventType columns'
+            WHEN NOT coalesce(has_nvtx, 0)
             THEN 'no NVTX_EVENTS table in this export' END
 FROM _nsys_facts
 UNION ALL

@@ -37,7 +37,22 @@ SELECT key, CAST(value AS TEXT) FROM _nsys_data_quality;
 
 -- Warnings about the capture itself (see sql/_report.sql for the conventions).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_warnings AS
-SELECT 30 AS seq, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
+-- A table the report reads is missing but a variant of its name exists
+-- (NVTX_EVENTS_V2, ...): read when its columns match, else said so.
+SELECT 5 AS seq, 'info' AS severity, 'table_variant' AS code,
+       printf('%s is missing; the report reads %s instead (it has the columns '
+              || 'the report needs).', substr(value, 1, instr(value, ' -> ') - 1),
+              substr(value, instr(value, ' -> ') + 4)) AS message
+FROM _nsys_trace_info WHERE key = 'table_variant'
+UNION ALL
+SELECT 6, 'warning', 'table_variant_unusable',
+       printf('%s is missing and its variant %s lacks the columns the report '
+              || 'needs: the sections that read it are not available.',
+              substr(value, 1, instr(value, ' -> ') - 1),
+              substr(value, instr(value, ' -> ') + 4))
+FROM _nsys_trace_info WHERE key = 'table_variant_unusable'
+UNION ALL
+SELECT 30, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '
               || 'suspect.', kernel_window_ns) AS message

@@ -18,6 +18,8 @@ std::vector<KeyText> TraceFacts(Session& s) {
   const Schema& sc = s.schema();
   auto add = [&](const std::string& k, const std::string& v) { kv.push_back({k, v}); };
   add("kernel_table", sc.kernel_table);
+  for (const Schema::Variant& v : sc.variants)
+    add(v.usable ? "table_variant" : "table_variant_unusable", v.base + " -> " + v.variant);
   add("string_table", sc.string_table);
   add("meta_table", sc.meta_table);
   for (const char* key : {"EXPORT_PRODUCT_VERSION", "EXPORT_SCHEMA_VERSION",
@@ -115,16 +117,33 @@ std::vector<SchemaRow> SchemaRows(Session& s) {
     for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
     return out;
   };
+  auto variant_of = [&](const std::string& t) -> const Schema::Variant* {
+    for (const Schema::Variant& v : sc.variants)
+      if (v.base == t || v.variant == t) return &v;
+    return nullptr;
+  };
   for (const auto& [t, role] : kKnown) {
     auto it = sc.tables.find(t);
     bool present = it != sc.tables.end();
-    rows.push_back({t, role, present ? join(it->second) : "", present,
+    std::string r = role;
+    const Schema::Variant* v = present ? nullptr : variant_of(t);
+    if (v && v->usable) {
+      // Missing under this name, read from its variant: the data is there.
+      it = sc.tables.find(v->variant);
+      present = true;
+      r += " (read from " + v->variant + ")";
+    } else if (v) {
+      r += " (" + v->variant + " exists but lacks the columns the report needs)";
+    }
+    rows.push_back({t, r, present ? join(it->second) : "", present,
                     present ? int64_t(it->second.size()) : 0});
   }
   for (const auto& [t, cols] : sc.tables) {
     bool known = false;
     for (const auto& kn : kKnown) known |= t == kn.first;
-    if (!known) rows.push_back({t, "", join(cols), 1, int64_t(cols.size())});
+    if (known) continue;
+    const Schema::Variant* v = variant_of(t);
+    rows.push_back({t, v ? "variant of " + v->base : "", join(cols), 1, int64_t(cols.size())});
   }
   return rows;
 }

@@ -675,6 +675,59 @@ TEST_F(ViewTest, PrepareChangesNoResult) {
   unsetenv("NSYSEXPLAIN_LOAD_PARTS");
 }
 
+// Newer exports renamed tables with a version suffix: a missing NVTX_EVENTS
+// or CUPTI_ACTIVITY_KIND_RUNTIME is read from its highest-numbered variant
+// (said in llm_warnings and nsys_schema); a variant without the needed
+// columns is named in the warning and in the sections' reasons.
+TEST_F(ViewTest, TableVariants) {
+  AddAttributionFixture(t());
+  trace_->Close();
+  std::string expected_nvtx, expected_attr;
+  {
+    Conn c(path_.path());
+    ASSERT_EQ(c.Load(), "");
+    expected_nvtx = Render(c.Query("SELECT * FROM llm_nvtx_ranges"));
+    expected_attr = Render(c.Query("SELECT * FROM llm_nvtx_kernel_time"));
+  }
+  ASSERT_FALSE(expected_nvtx.empty());
+  {
+    Conn w(path_.path());
+    w.Query("ALTER TABLE NVTX_EVENTS RENAME TO NVTX_EVENTS_V2");
+    w.Query("ALTER TABLE CUPTI_ACTIVITY_KIND_RUNTIME RENAME TO CUPTI_ACTIVITY_KIND_RUNTIME_V3");
+    w.Query("CREATE TABLE NVTX_EVENTS_V1(start INTEGER)");  // older, ignored
+  }
+  {
+    Conn c(path_.path());
+    ASSERT_EQ(c.Load(), "");
+    EXPECT_EQ(Render(c.Query("SELECT * FROM llm_nvtx_ranges")), expected_nvtx);
+    EXPECT_EQ(Render(c.Query("SELECT * FROM llm_nvtx_kernel_time")), expected_attr);
+    EXPECT_EQ(Render(c.Query("SELECT message FROM llm_warnings WHERE code = 'table_variant' "
+                             "ORDER BY message")),
+              "CUPTI_ACTIVITY_KIND_RUNTIME is missing; the report reads "
+              "CUPTI_ACTIVITY_KIND_RUNTIME_V3 instead (it has the columns the report "
+              "needs).\n"
+              "NVTX_EVENTS is missing; the report reads NVTX_EVENTS_V2 instead (it has "
+              "the columns the report needs).\n");
+    EXPECT_EQ(Render(c.Query("SELECT present, role FROM nsys_schema "
+                             "WHERE table_name = 'NVTX_EVENTS'")),
+              "1|NVTX ranges (read from NVTX_EVENTS_V2)\n");
+  }
+  {
+    Conn w(path_.path());
+    w.Query("CREATE TABLE NVTX_EVENTS_V7(start INTEGER, \"end\" INTEGER)");  // no eventType
+  }
+  Conn c(path_.path());
+  ASSERT_EQ(c.Load(), "");
+  EXPECT_EQ(c.Text("SELECT message FROM llm_warnings WHERE code = 'table_variant_unusable'"),
+            "NVTX_EVENTS is missing and its variant NVTX_EVENTS_V7 lacks the columns the "
+            "report needs: the sections that read it are not available.");
+  EXPECT_EQ(Render(c.Query("SELECT available, reason FROM llm_report_sections "
+                           "WHERE section_id = 'nvtx_ranges'")),
+            "0|no NVTX_EVENTS table; its variant NVTX_EVENTS_V7 lacks the start/eventType "
+            "columns\n");
+  EXPECT_TRUE(c.Query("SELECT * FROM llm_nvtx_ranges").empty());
+}
+
 TEST_F(ViewTest, NvtxKernelRangesAndKernels) {
   AddAttributionFixture(t());
   Conn& c = Open();
