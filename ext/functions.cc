@@ -305,42 +305,50 @@ void UnionFinal(sqlite3_context* ctx) {
   delete st;
 }
 
-// -------------------------------------------------------------- nsys_reset
+// ------------------------------------------------- nsys_reset, nsys_prepare
+// Functions of the connection's Session (user data: a shared_ptr holder).
+Session& SessionOf(sqlite3_context* ctx) {
+  return **static_cast<std::shared_ptr<Session>*>(sqlite3_user_data(ctx));
+}
+
+bool NoArguments(sqlite3_context* ctx, const char* fname, int argc) {
+  if (argc == 0) return true;
+  ResultError(ctx, fmt::format("{}(): expected 0 arguments, got {}", fname, argc));
+  return false;
+}
+
 void ResetFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
-  auto* holder = static_cast<std::shared_ptr<Session>*>(sqlite3_user_data(ctx));
-  if (argc != 0) {
-    ResultError(ctx, fmt::format("nsys_reset(): expected 0 arguments, got {}",
-                                 argc));
-    return;
-  }
-  (*holder)->Reset();
+  if (!NoArguments(ctx, "nsys_reset", argc)) return;
+  SessionOf(ctx).Reset();
   sqlite3_result_int(ctx, 1);
 }
 
-// ------------------------------------------------------------ nsys_prepare
 // Loads every big table and computes every analysis at once, in parallel;
 // the views read afterwards come from the cache. Honours llm_settings
-// nvtx_kernel_map (0: the NVTX attribution is not computed).
+// nvtx_kernel_map (0: the NVTX attribution is not computed), read through
+// the view pack's own definition of it.
 void PrepareFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
-  auto* holder = static_cast<std::shared_ptr<Session>*>(sqlite3_user_data(ctx));
-  if (argc != 0) {
-    ResultError(ctx, fmt::format("nsys_prepare(): expected 0 arguments, got {}", argc));
-    return;
-  }
+  if (!NoArguments(ctx, "nsys_prepare", argc)) return;
   Guard(ctx, "nsys_prepare", [&] {
-    Session& s = **holder;
+    Session& s = SessionOf(ctx);
     s.CheckFresh();
     bool nvtx_map = true;
     {
       Stmt st(sqlite3_context_db_handle(ctx),
-              "SELECT coalesce(max(value), 1) FROM temp.llm_settings "
-              "WHERE key = 'nvtx_kernel_map'");
+              "SELECT enabled FROM temp._nsys_nvtx_kernel_map");
       if (st.Step()) nvtx_map = st.Int(0) != 0;
     }
     s.PrepareAll(nvtx_map);
     sqlite3_result_int(ctx, 1);
   });
 }
+
+struct SessionFnDef {
+  const char* name;
+  void (*fn)(sqlite3_context*, int, sqlite3_value**);
+};
+const SessionFnDef kSessionFns[] = {{"nsys_reset", ResetFunc},
+                                    {"nsys_prepare", PrepareFunc}};
 
 void DeleteSessionHolder(void* p) {
   delete static_cast<std::shared_ptr<Session>*>(p);
@@ -397,20 +405,14 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                                  nullptr, UnionStep, UnionFinal,
                                  nullptr) != SQLITE_OK)
     return fail("nsys_union_ns");
-  auto* holder = new (std::nothrow) std::shared_ptr<Session>(session);
-  if (!holder) return SQLITE_NOMEM;
-  if (sqlite3_create_function_v2(db, "nsys_reset", -1,
-                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, holder,
-                                 ResetFunc, nullptr, nullptr,
-                                 DeleteSessionHolder) != SQLITE_OK)
-    return fail("nsys_reset");
-  auto* holder2 = new (std::nothrow) std::shared_ptr<Session>(session);
-  if (!holder2) return SQLITE_NOMEM;
-  if (sqlite3_create_function_v2(db, "nsys_prepare", -1,
-                                 SQLITE_UTF8 | SQLITE_DIRECTONLY, holder2,
-                                 PrepareFunc, nullptr, nullptr,
-                                 DeleteSessionHolder) != SQLITE_OK)
-    return fail("nsys_prepare");
+  for (const SessionFnDef& f : kSessionFns) {
+    auto* holder = new (std::nothrow) std::shared_ptr<Session>(session);
+    if (!holder) return SQLITE_NOMEM;
+    if (sqlite3_create_function_v2(db, f.name, -1, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                   holder, f.fn, nullptr, nullptr,
+                                   DeleteSessionHolder) != SQLITE_OK)
+      return fail(f.name);
+  }
   // Reads temp.llm_kernel_category_rules of this connection: not
   // deterministic (the rules can change between statements).
   void* cat_state = NewKernelCategoryFuncState(db);
@@ -430,8 +432,7 @@ void UnregisterFunctions(sqlite3* db) {
   for (const ScalarDef& s : kScalars) drop(s.info->name);
   for (const AggInfo* a : {&kPercentile, &kMedian, &kStdev}) drop(a->name);
   drop("nsys_union_ns");
-  drop("nsys_reset");
-  drop("nsys_prepare");
+  for (const SessionFnDef& f : kSessionFns) drop(f.name);
   drop("nsys_kernel_category");
 }
 

@@ -1,12 +1,13 @@
-// Table loaders: each big nsys table read by one sequential scan (or, for
-// NVTX_EVENTS, by several scans of disjoint rowid ranges that can run on
-// different threads) into the compact columns of core/trace_model.h.
+// Table loaders: each big nsys table read as disjoint rowid ranges
+// ("parts", one sequential scan each, run on worker threads by
+// table_load.cc) into the compact columns of core/trace_model.h, then merged
+// in rowid order.
 //
-// Loaders run on private connections in worker threads, so they never touch
-// the session's string table: names that come from StringIds use the shared,
-// read-only id map; any other text (inline NVTX text, "<unresolved ...>")
-// goes to a loader-local table, tagged with kLocal, and is merged afterwards
-// on the calling thread (MergeStrings, MergeNvtxParts).
+// Part loaders never touch the trace's string table: names that come from
+// StringIds use the shared, read-only id map; any other text (inline NVTX
+// text, "<unresolved ...>") goes to a part-local table, tagged with kLocal,
+// and is interned when the parts are merged (MergeStrings, MergeKernelParts,
+// MergeRuntimeParts, MergeNvtxParts; one merge at a time).
 #pragma once
 #include <array>
 #include <cstdint>

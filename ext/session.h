@@ -70,8 +70,8 @@ struct Trace {
   mutable std::mutex mu;
 };
 
-// The big tables, by name. tables() loads the requested ones that are not
-// cached yet, together and in parallel (table_load.cc).
+// The big tables, by name. Session::Load loads the requested ones that are
+// not cached yet, together and in parallel (table_load.cc).
 enum class Table { kKernels, kRuntime, kNvtx };
 
 // CUPTI_ACTIVITY_KIND_RUNTIME as loaded: the launch rows and API statistics,
