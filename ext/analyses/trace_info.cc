@@ -13,7 +13,7 @@ using KeyText = std::pair<std::string, std::string>;
 using KeyInt = std::pair<std::string, int64_t>;
 
 // Key/value facts about the trace that need no big-table scan.
-std::vector<KeyText> TraceFacts(Session& s) {
+std::vector<KeyText> ComputeTraceFacts(Session& s) {
   std::vector<KeyText> kv;
   const Schema& sc = s.schema();
   auto add = [&](const std::string& k, const std::string& v) { kv.push_back({k, v}); };
@@ -51,7 +51,7 @@ std::vector<KeyText> TraceFacts(Session& s) {
 }
 
 // Data-quality counters of the loaders (loads the three big tables).
-std::vector<KeyInt> DataQuality(Session& s) {
+std::vector<KeyInt> ComputeDataQuality(Session& s) {
   s.Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx});  // together
   auto kp = s.kernels();
   auto rp = s.runtime();
@@ -92,7 +92,7 @@ struct SchemaRow {
 
 // Tables and columns the report reads, and whether each is present; then
 // every other table of the trace.
-std::vector<SchemaRow> SchemaRows(Session& s) {
+std::vector<SchemaRow> ComputeSchemaRows(Session& s) {
   std::vector<SchemaRow> rows;
   const Schema& sc = s.schema();
   static const std::pair<const char*, const char*> kKnown[] = {
@@ -148,6 +148,26 @@ std::vector<SchemaRow> SchemaRows(Session& s) {
   return rows;
 }
 
+// Cached once per connection like every other result: the views of the
+// pack read these rows many times per report (_nsys_facts and the warnings
+// refer to them), and the facts scan the string table, the counters every
+// kernel.
+struct TraceFacts {
+  static constexpr const char* kName = "trace_facts";
+  using Result = std::vector<KeyText>;
+  static Result Compute(Session& s, const Scope&) { return ComputeTraceFacts(s); }
+};
+struct DataQuality {
+  static constexpr const char* kName = "data_quality";
+  using Result = std::vector<KeyInt>;
+  static Result Compute(Session& s, const Scope&) { return ComputeDataQuality(s); }
+};
+struct SchemaRows {
+  static constexpr const char* kName = "schema_rows";
+  using Result = std::vector<SchemaRow>;
+  static Result Compute(Session& s, const Scope&) { return ComputeSchemaRows(s); }
+};
+
 }  // namespace
 
 NSYSEXPLAIN_ANALYSIS(trace_info) {
@@ -161,7 +181,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kText, [](const KeyText& x, Cell& c) { c.Text(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, std::make_shared<const std::vector<KeyText>>(TraceFacts(s)));
+                return RowsOfResult(s, s.Get<TraceFacts>());
               }),
           MakeDataset<KeyInt>(
               "_nsys_data_quality", "Loader counters: rows read, skipped, invalid, unresolved.",
@@ -170,7 +190,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kInt, [](const KeyInt& x, Cell& c) { c.Int(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, std::make_shared<const std::vector<KeyInt>>(DataQuality(s)));
+                return RowsOfResult(s, s.Get<DataQuality>());
               }),
           MakeDataset<SchemaRow>(
               "nsys_schema", "The tables the report reads (present or not) and every other table.",
@@ -187,7 +207,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                    "column names, comma separated"},
               },
               [](Session& s) {
-                return RowsOfResult(s, std::make_shared<const std::vector<SchemaRow>>(SchemaRows(s)));
+                return RowsOfResult(s, s.Get<SchemaRows>());
               }),
       }};
 }
