@@ -64,7 +64,9 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
   std::vector<LatencyRow> global, per_stream;
   const size_t n = k.size();
   std::vector<uint32_t> g_of(n, UINT32_MAX), h_of(n, UINT32_MAX);
-  std::vector<uint32_t> kernels_of_launch_count(r.size() + 1, 0);
+  // launch_first[l]: first index in by_launch of launch row l's kernels
+  // (counts first, then their prefix sum).
+  std::vector<uint32_t> launch_first(r.size() + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     int32_t l = launch[i];
     if (l < 0) {
@@ -94,14 +96,14 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
     }
     g_of[i] = g->second;
     h_of[i] = h->second;
-    ++kernels_of_launch_count[size_t(l) + 1];
+    ++launch_first[size_t(l) + 1];
   }
   // Host time of each launch call, once per call and group: the kernels of
   // each launch row, gathered by a counting sort over launch rows.
-  for (size_t l = 0; l < r.size(); ++l) kernels_of_launch_count[l + 1] += kernels_of_launch_count[l];
-  std::vector<uint32_t> by_launch(kernels_of_launch_count.back());
+  for (size_t l = 0; l < r.size(); ++l) launch_first[l + 1] += launch_first[l];
+  std::vector<uint32_t> by_launch(launch_first.back());
   {
-    std::vector<uint32_t> fill(kernels_of_launch_count.begin(), kernels_of_launch_count.end() - 1);
+    std::vector<uint32_t> fill(launch_first.begin(), launch_first.end() - 1);
     for (size_t i = 0; i < n; ++i)
       if (launch[i] >= 0) by_launch[fill[size_t(launch[i])]++] = static_cast<uint32_t>(i);
   }
@@ -112,7 +114,7 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
     seen_g.clear();
     seen_h.clear();
     int64_t d = r.end[l] - r.start[l];
-    for (uint32_t j = kernels_of_launch_count[l]; j < kernels_of_launch_count[l + 1]; ++j) {
+    for (uint32_t j = launch_first[l]; j < launch_first[l + 1]; ++j) {
       uint32_t i = by_launch[j];
       if (std::find(seen_g.begin(), seen_g.end(), g_of[i]) == seen_g.end()) {
         seen_g.push_back(g_of[i]);
