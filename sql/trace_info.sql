@@ -70,7 +70,7 @@ WHERE lower(graph_mode) = 'graph'
               WHERE base_name IN ('cudaGraphLaunch', 'cuGraphLaunch'));
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
-  (17, 'derivation', 'Derivation & assumptions', 'llm_trace_info',
+  (100, 'derivation', 'Derivation & assumptions', 'llm_trace_info',
    'Export metadata, schema probe and data-quality counters.',
    'Timestamps are read as nanoseconds; see the unit check.', 'none', NULL);
 

@@ -3,6 +3,7 @@
 // and the trace file byte-for-byte unchanged.
 #include <gtest/gtest.h>
 
+#include "report_shape.h"
 #include "e2e_util.h"
 
 namespace e2e {
@@ -36,7 +37,7 @@ TEST(SharedTraces, AllRender) {
     EXPECT_TRUE(IsValidUtf8(md));
     nlohmann::json rep;
     ASSERT_NO_THROW(rep = nlohmann::json::parse(ReadFile(out + "/report.json")));
-    EXPECT_EQ(rep["sections"].size(), 17u);
+    EXPECT_EQ(rep["sections"].size(), nsysexplain::testing::kReportSections);
     for (const auto& s : rep["sections"]) {
       if (!s["available"].get<bool>()) {
         EXPECT_NE(md.find("_Not available: "), std::string::npos) << s["id"];

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 
+#include "report_shape.h"
 #include "harness.h"
 
 namespace nsysexplain::testing {
@@ -875,7 +876,7 @@ TEST_F(ViewTest, EveryViewRuns) {
     c.Query("SELECT * FROM " + v[0].s);
   }
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            17);
+            static_cast<int64_t>(nsysexplain::testing::kReportSections));
 }
 
 }  // namespace

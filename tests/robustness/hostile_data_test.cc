@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 
+#include "report_shape.h"
 #include "util.h"
 
 namespace rob {
@@ -197,7 +198,7 @@ TEST(HostileData, Int64Extremes) {
         EXPECT_EQ(r.error, "integer overflow") << v;
       }
     }
-    EXPECT_EQ(Sections(db).size(), 17u);
+    EXPECT_EQ(Sections(db).size(), nsysexplain::testing::kReportSections);
     EXPECT_FALSE(WarningCodes(db).empty());
   }, /*allow_view_errors=*/true);
 }

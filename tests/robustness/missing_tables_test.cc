@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "report_shape.h"
 #include "util.h"
 
 namespace rob {
@@ -50,7 +51,7 @@ struct SectionsCase {
 // Expected availability of the data-bound sections.
 void CheckSections(sqlite3* db, unsigned tables, bool fill) {
   auto s = Sections(db);
-  ASSERT_EQ(s.size(), 17u);
+  ASSERT_EQ(s.size(), nsysexplain::testing::kReportSections);
   bool kernels = (tables & kKernel) && fill;
   bool runtime = tables & kRuntime;
   bool nvtx = tables & kNvtx;
@@ -207,7 +208,7 @@ TEST(MissingTables, MissingColumns) {
       Db db = OpenWithExtension(path);
       EXPECT_EQ(CheckEverything(db), "");
       auto s = Sections(db);
-      EXPECT_EQ(s.size(), 17u);
+      EXPECT_EQ(s.size(), nsysexplain::testing::kReportSections);
       for (auto& [id, av] : s)
         if (av.first == 0) {
           EXPECT_FALSE(av.second.empty()) << id;

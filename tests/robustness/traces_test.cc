@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "report_shape.h"
 #include "util.h"
 
 namespace rob {
@@ -34,7 +35,7 @@ TEST(Traces, EveryViewOnEveryConformanceTrace) {
       Db db = OpenWithExtension(path, SQLITE_OPEN_READONLY);
       EXPECT_EQ(CheckEverything(db), "");
       auto s = Sections(db);
-      EXPECT_EQ(s.size(), 17u);
+      EXPECT_EQ(s.size(), nsysexplain::testing::kReportSections);
       for (auto& [id, av] : s)
         if (av.first == 0) {
           EXPECT_FALSE(av.second.empty()) << id;
