@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "core/api_names.h"
 #include "core/global_tid.h"
 #include "core/nvtx_attribution.h"
 #include "core/saturating.h"
@@ -213,6 +214,18 @@ void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
   std::pair<int64_t, int64_t> last_group{INT64_MIN, 0};
   uint32_t last_index = 0;
   size_t key_hint = SIZE_MAX;
+  std::unordered_map<uint32_t, uint8_t> local_kinds;
+  auto marker_kind = [&](uint32_t name) -> uint8_t {
+    if (!(name & kLocal)) {
+      const std::vector<uint8_t>* mk = part.marker_kinds;
+      return mk && name < mk->size() ? (*mk)[name] : 0;
+    }
+    auto [it, added] = local_kinds.try_emplace(name, 0);
+    if (added)
+      it->second = static_cast<uint8_t>(core::ClassifyMarker(str.local.Get(name & ~kLocal)));
+    return it->second;
+  };
+  core::RuntimeCalls::Markers& mk = r.markers;
   Scan(db, is_private, q, [&](const Row& row) {
     int64_t c = row.IntOr(c_class, 0);
     if (c != 0 && c != 1) {
@@ -239,6 +252,14 @@ void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
       last_index = g.first->second;
     }
     part.durations[last_index].push_back(e - b);
+    if (uint8_t kind = marker_kind(name)) {
+      mk.start.push_back(b);
+      mk.end.push_back(e);
+      mk.global_tid.push_back(gtid);
+      mk.correlation_id.push_back(row.Type(c_corr) == SQLITE_NULL ? -1 : row.Int(c_corr));
+      mk.name.push_back(name);
+      mk.kind.push_back(kind);
+    }
     if (keys.size() == 0 || row.Type(c_corr) == SQLITE_NULL) return;
     int64_t corr = row.Int(c_corr);
     uint32_t slot = keys.Find(core::ProcessKey(gtid), corr, key_hint);
@@ -284,6 +305,17 @@ void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
       out.global_tid.push_back(r.global_tid[j]);
       out.correlation_id.push_back(r.correlation_id[j]);
       out.name.push_back(name);
+    }
+    core::RuntimeCalls::Markers& m = out.markers;
+    for (size_t j = 0; j < r.markers.size(); ++j) {
+      uint32_t name = r.markers.name[j];
+      RemapId(name, map);
+      m.start.push_back(r.markers.start[j]);
+      m.end.push_back(r.markers.end[j]);
+      m.global_tid.push_back(r.markers.global_tid[j]);
+      m.correlation_id.push_back(r.markers.correlation_id[j]);
+      m.name.push_back(name);
+      m.kind.push_back(r.markers.kind[j]);
     }
     out.total_rows += r.total_rows;
     out.skipped_backtrace_rows += r.skipped_backtrace_rows;

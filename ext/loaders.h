@@ -109,6 +109,9 @@ struct RuntimePart {
   LoaderStrings str;
   core::RuntimeCalls calls;           // launch rows and groups (no stats yet)
   core::Column<uint32_t> launch_slot;            // launch row -> key slot
+  // MarkerKind of each trace string id (read-only, set before the load);
+  // names outside it (part-local texts) are classified by the part.
+  const std::vector<uint8_t>* marker_kinds = nullptr;
   std::vector<core::Column<int64_t>> durations;  // per group
 };
 void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,

@@ -28,6 +28,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/api_names.h"
 #include "core/timing.h"
 #include "loaders.h"
 #include "session.h"
@@ -180,7 +181,19 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::vector<RuntimePart> rparts(rranges.size());
   std::vector<NvtxPart> nparts(nranges.size());
   for (KernelPart& p : kparts) p.str.shared = &tr->string_ids;
-  for (RuntimePart& p : rparts) p.str.shared = &tr->string_ids;
+  // Marker calls are classified once per trace string, here, so that the
+  // parts only look their kind up.
+  std::vector<uint8_t> marker_kinds;
+  if (want_runtime) {
+    std::lock_guard<std::mutex> lk(tr->mu);
+    marker_kinds.resize(tr->strings.size());
+    for (uint32_t i = 0; i < marker_kinds.size(); ++i)
+      marker_kinds[i] = static_cast<uint8_t>(core::ClassifyMarker(tr->strings.Get(i)));
+  }
+  for (RuntimePart& p : rparts) {
+    p.str.shared = &tr->string_ids;
+    p.marker_kinds = &marker_kinds;
+  }
   for (NvtxPart& p : nparts) p.str.shared = &tr->string_ids;
   auto kernels = std::make_shared<core::Kernels>();
   auto runtime = std::make_shared<RuntimeTable>();

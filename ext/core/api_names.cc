@@ -62,6 +62,41 @@ ApiKind ClassifyApi(std::string_view name) {
   return ApiKind::kOther;
 }
 
+MarkerKind ClassifyMarker(std::string_view name) {
+  if (name.size() < 2 || name[0] != 'c' || name[1] != 'u') return MarkerKind::kNone;
+  switch (ClassifyApi(name)) {
+    case ApiKind::kHostSync: return MarkerKind::kHostSync;
+    case ApiKind::kSyncCopy: return MarkerKind::kSyncCopy;
+    default: break;
+  }
+  std::string_view b = ApiBaseName(name);
+  if (b == "cudaGraphLaunch" || b == "cuGraphLaunch") return MarkerKind::kGraphLaunch;
+  static const std::array<std::string_view, 12> kBuild = {
+      "cudaStreamBeginCapture", "cudaStreamEndCapture", "cuStreamBeginCapture",
+      "cuStreamEndCapture",     "cudaGraphInstantiate", "cudaGraphInstantiateWithFlags",
+      "cuGraphInstantiate",     "cuGraphInstantiateWithFlags", "cudaGraphUpload",
+      "cuGraphUpload",          "cudaGraphExecUpdate",  "cuGraphExecUpdate"};
+  if (In(b, kBuild)) return MarkerKind::kGraphBuild;
+  static const std::array<std::string_view, 6> kAllocPrefix = {
+      "cudaMalloc", "cudaFree", "cudaHostAlloc", "cuMemAlloc", "cuMemFree",
+      "cuMemHostAlloc"};
+  for (std::string_view pre : kAllocPrefix)
+    if (b.substr(0, pre.size()) == pre) return MarkerKind::kAlloc;
+  return MarkerKind::kNone;
+}
+
+const char* MarkerKindName(MarkerKind kind) {
+  switch (kind) {
+    case MarkerKind::kHostSync: return "host_sync";
+    case MarkerKind::kSyncCopy: return "sync_copy";
+    case MarkerKind::kGraphLaunch: return "graph_launch";
+    case MarkerKind::kGraphBuild: return "graph_build";
+    case MarkerKind::kAlloc: return "alloc";
+    case MarkerKind::kNone: break;
+  }
+  return "none";
+}
+
 const char* ApiKindName(ApiKind kind) {
   switch (kind) {
     case ApiKind::kHostSync: return "host_sync";

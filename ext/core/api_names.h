@@ -1,5 +1,6 @@
 // CUDA runtime/driver API name helpers (docs/SEMANTICS.md, "Sync calls").
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,20 @@ enum class ApiKind {
 };
 
 ApiKind ClassifyApi(std::string_view name);
+
+// Calls whose every row the runtime loader keeps with its times and thread
+// (core::RuntimeCalls::markers): few per step, and what step detection, idle
+// causes and allocation churn need.
+enum class MarkerKind : uint8_t {
+  kNone,
+  kHostSync,    // ApiKind::kHostSync
+  kSyncCopy,    // ApiKind::kSyncCopy
+  kGraphLaunch, // cudaGraphLaunch, cuGraphLaunch
+  kGraphBuild,  // stream capture begin/end, graph instantiate/upload/update
+  kAlloc,       // cudaMalloc*/cudaFree*/cuMemAlloc*/cuMemFree*/pool calls
+};
+MarkerKind ClassifyMarker(std::string_view name);
+const char* MarkerKindName(MarkerKind kind);  // "host_sync", "graph_launch", ...
 const char* ApiKindName(ApiKind kind);  // "host_sync", "sync_copy", ...
 
 // Kernel name helpers.

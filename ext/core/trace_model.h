@@ -78,6 +78,15 @@ struct RuntimeCalls {
     DurationStats stats;
   };
   std::vector<Group> groups;
+  // Every marker call (MarkerKind in api_names.h: host syncs, synchronous
+  // copies, graph launches and builds, allocations) with its times and
+  // thread, in rowid order; a graph launch can also be a launch row.
+  struct Markers {
+    Column<int64_t> start, end, global_tid, correlation_id;  // corr -1: NULL
+    Column<uint32_t> name;
+    Column<uint8_t> kind;  // MarkerKind
+    size_t size() const { return start.size(); }
+  } markers;
   int64_t total_rows = 0;              // valid eventClass 0/1 calls
   int64_t skipped_backtrace_rows = 0;  // eventClass 67 and others
   int64_t invalid_rows = 0;

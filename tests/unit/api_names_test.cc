@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace nsysexplain::core {
 namespace {
@@ -188,6 +189,36 @@ TEST(KernelBaseName, AnonymousNamespaceKept) {
                            "cunn_SoftMaxForward<(int)4, float>(T3 *, int)"),
             "at::native::(anonymous namespace)::cunn_SoftMaxForward");
   EXPECT_EQ(KernelBaseName("<unnamed>::foo(int)"), "<unnamed>::foo");
+}
+
+
+TEST(ClassifyMarker, Kinds) {
+  using M = MarkerKind;
+  const std::pair<const char*, M> cases[] = {
+      {"cudaStreamSynchronize_v3020", M::kHostSync},
+      {"cuCtxSynchronize", M::kHostSync},
+      {"cudaMemcpy_v3020", M::kSyncCopy},
+      {"cudaGraphLaunch_v10000", M::kGraphLaunch},
+      {"cuGraphLaunch_ptsz", M::kGraphLaunch},
+      {"cudaStreamBeginCapture_v10000", M::kGraphBuild},
+      {"cudaGraphInstantiateWithFlags_v11040", M::kGraphBuild},
+      {"cuGraphUpload", M::kGraphBuild},
+      {"cudaMalloc_v3020", M::kAlloc},
+      {"cudaMallocAsync_ptsz_v11020", M::kAlloc},
+      {"cudaFreeHost", M::kAlloc},
+      {"cuMemAlloc_v2", M::kAlloc},
+      {"cuMemFreeAsync", M::kAlloc},
+      {"cudaLaunchKernel_v7000", M::kNone},
+      {"cudaMemcpyAsync_v3020", M::kNone},
+      {"cudaEventQuery", M::kNone},
+      {"void flash::flash_fwd_kernel<int>(Params)", M::kNone},
+      {"", M::kNone},
+  };
+  for (const auto& [name, kind] : cases) {
+    EXPECT_EQ(ClassifyMarker(name), kind) << name;
+  }
+  EXPECT_STREQ(MarkerKindName(M::kGraphLaunch), "graph_launch");
+  EXPECT_STREQ(MarkerKindName(M::kNone), "none");
 }
 
 }  // namespace
