@@ -26,6 +26,7 @@
 #include "core/api_names.h"
 #include "core/global_tid.h"
 #include "core/interval_union.h"
+#include "core/kernel_name.h"
 #include "core/percentile.h"
 #include "analyses/kernel_categories.h"
 #include "datasets.h"
