@@ -80,6 +80,9 @@ std::vector<std::string> DeclaredColumns(const std::string& list) {
   for (std::string item; std::getline(in, item, ',');) {
     item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
     if (!item.empty() && item.back() == '?') item.pop_back();
+    // "a|b": both columns (a, or b where a collides).
+    for (size_t bar; (bar = item.find('|')) != std::string::npos; item.erase(0, bar + 1))
+      out.push_back(item.substr(0, bar));
     if (!item.empty()) out.push_back(item);
   }
   return out;
