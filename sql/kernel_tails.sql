@@ -9,6 +9,8 @@
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('tail_min_calls', 20);  -- calls a kernel needs before its tail is flagged
 
+-- Kernel duration tails per (kernel name, device), by tail score.
+-- Example: SELECT kernel, p50_us, p99_us, max_us, tail_ms FROM llm_kernel_tails LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_kernel_tails(
   kernel_name,          -- demangled kernel name
   kernel,               -- base name (nsys_kernel_base_name(kernel_name))

@@ -6,6 +6,7 @@
 -- that overlap on different streams are each counted in full.
 
 -- Top kernels by total GPU time, per (kernel name, device).
+-- Example: SELECT kernel, category, device_id, total_ms, calls, p50_us FROM llm_top_kernels LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_top_kernels(
   kernel_name,        -- demangled kernel name
   kernel,             -- base name: no return type, template arguments or

@@ -6,6 +6,8 @@
 -- are grouped under their graph launch (launch_api cudaGraphLaunch,
 -- via_graph = 1): the graph launch's host time counts once per call.
 
+-- Launch call, queue and kernel time per (kernel name, launch API).
+-- Example: SELECT kernel, launch_api, api_p50_us, queue_p50_us, kernel_p50_us FROM llm_launch_latency LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency(
   kernel_name,        -- demangled kernel name
   kernel,             -- base name (nsys_kernel_base_name(kernel_name))
