@@ -9,6 +9,7 @@
 
 #include "analyses/analysis.h"
 #include "datasets.h"
+#include "help.h"
 
 namespace nsysexplain {
 
@@ -182,29 +183,35 @@ const sqlite3_module kModule = MakeModule();
 
 void DestroyAux(void* p) { delete static_cast<Aux*>(p); }
 
+// Every dataset: the analyses' and _nsys_help.
+std::vector<const DatasetDef*> AllDatasets() {
+  std::vector<const DatasetDef*> out;
+  for (const AnalysisModule* a : Analyses())
+    for (const DatasetDef& def : a->datasets) out.push_back(&def);
+  out.push_back(&HelpDataset());
+  return out;
+}
+
 }  // namespace
 
 int RegisterDatasets(sqlite3* db, const std::shared_ptr<Session>& session,
                      char** pzErrMsg) {
-  for (const AnalysisModule* a : Analyses()) {
-    for (const DatasetDef& def : a->datasets) {
-      auto* aux = new (std::nothrow) Aux{session, &def};
-      if (!aux) return SQLITE_NOMEM;
-      int rc = sqlite3_create_module_v2(db, def.name.c_str(), &kModule, aux, DestroyAux);
-      if (rc != SQLITE_OK) {
-        *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s",
-                                    def.name.c_str(), sqlite3_errmsg(db));
-        return rc;
-      }
+  for (const DatasetDef* def : AllDatasets()) {
+    auto* aux = new (std::nothrow) Aux{session, def};
+    if (!aux) return SQLITE_NOMEM;
+    int rc = sqlite3_create_module_v2(db, def->name.c_str(), &kModule, aux, DestroyAux);
+    if (rc != SQLITE_OK) {
+      *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s",
+                                  def->name.c_str(), sqlite3_errmsg(db));
+      return rc;
     }
   }
   return SQLITE_OK;
 }
 
 void UnregisterDatasets(sqlite3* db) {
-  for (const AnalysisModule* a : Analyses())
-    for (const DatasetDef& def : a->datasets)
-      sqlite3_create_module_v2(db, def.name.c_str(), nullptr, nullptr, nullptr);
+  for (const DatasetDef* def : AllDatasets())
+    sqlite3_create_module_v2(db, def->name.c_str(), nullptr, nullptr, nullptr);
 }
 
 }  // namespace nsysexplain

@@ -3,6 +3,8 @@
 // written). The llm_* views in sql/ are thin SQL over these.
 #pragma once
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "session.h"
 #include "sqlite_api.h"
@@ -19,6 +21,17 @@ int RegisterIntervalGaps(sqlite3* db, char** pzErrMsg);
 // Registers scalar functions and aggregates (functions.cc).
 int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                       char** pzErrMsg);
+
+// One row of llm_help: a public object (llm_* view or table, nsys_*
+// function, table or table-valued function) with its call form, one line
+// of description, an example query and where it is defined.
+struct HelpEntry {
+  std::string name, kind, call, description, example, source;
+};
+// The functions RegisterFunctions registers, from its registration tables.
+std::vector<HelpEntry> FunctionHelp();
+// nsys_interval_gaps, from its registration (interval_gaps_vtab.cc).
+HelpEntry IntervalGapsHelp();
 
 // Drop everything the Register* functions above registered (running their
 // destructors now). Used when initialisation fails: SQLite then unloads the

@@ -26,6 +26,7 @@
 #include "core/api_names.h"
 #include "core/global_tid.h"
 #include "core/interval_union.h"
+#include "core/kernel_name.h"
 #include "core/percentile.h"
 #include "analyses/kernel_categories.h"
 #include "datasets.h"
@@ -43,10 +44,15 @@ namespace {
 
 constexpr int kPure = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
 
+// A registered function with its documentation (llm_help): the call form,
+// one line of description and an example query that runs on any trace.
 struct FnInfo {
   const char* name;
   int min_args;
   int max_args;
+  const char* call;
+  const char* doc;
+  const char* example;
 };
 
 bool CheckArgs(sqlite3_context* ctx, const FnInfo& f, int argc) {
@@ -157,6 +163,9 @@ struct AggInfo {
   int nargs;       // exact count
   double fixed_p;  // < 0: p comes from argv[1]
   int kind;        // 0 percentile, 1 stdev
+  const char* call;
+  const char* doc;
+  const char* example;
 };
 
 PctState* GetState(sqlite3_context* ctx, bool create) {
@@ -346,22 +355,69 @@ void PrepareFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
 struct SessionFnDef {
   const char* name;
   void (*fn)(sqlite3_context*, int, sqlite3_value**);
+  const char* call;
+  const char* doc;
+  const char* example;
 };
-const SessionFnDef kSessionFns[] = {{"nsys_reset", ResetFunc},
-                                    {"nsys_prepare", PrepareFunc}};
+const SessionFnDef kSessionFns[] = {
+    {"nsys_reset", ResetFunc, "nsys_reset()",
+     "Drops the per-connection cache of loaded tables and results (returns 1).",
+     "SELECT nsys_reset()"},
+    {"nsys_prepare", PrepareFunc, "nsys_prepare()",
+     "Loads every big table and computes every analysis at once, in parallel, so "
+     "the views read afterwards come from the cache (returns 1).",
+     "SELECT nsys_prepare()"}};
 
 void DeleteSessionHolder(void* p) {
   delete static_cast<std::shared_ptr<Session>*>(p);
 }
 
 // clang-format off
-const FnInfo kPid{"nsys_pid", 1, 1}, kTid{"nsys_tid", 1, 1},
-    kVm{"nsys_vm_id", 1, 1}, kHw{"nsys_hw_id", 1, 1},
-    kPkey{"nsys_process_key", 1, 1}, kBase{"nsys_api_base_name", 1, 1},
-    kKind{"nsys_api_kind", 1, 1}, kKbase{"nsys_kernel_base_name", 1, 1},
-    kVersion{"nsys_version", 0, 0}, kBuild{"nsys_build_info", 0, 0};
-const AggInfo kPercentile{"nsys_percentile", 2, -1, 0},
-    kMedian{"nsys_median", 1, 50, 0}, kStdev{"nsys_stdev", 1, -1, 1};
+const FnInfo kPid{"nsys_pid", 1, 1, "nsys_pid(global_id)",
+    "OS process id of a globalTid or globalPid: (g >> 24) & 0xFFFFFF.",
+    "SELECT nsys_pid(302119224788637)"},
+  kTid{"nsys_tid", 1, 1, "nsys_tid(global_tid)", "OS thread id of a globalTid: g & 0xFFFFFF.",
+    "SELECT nsys_tid(302119224788637)"},
+  kVm{"nsys_vm_id", 1, 1, "nsys_vm_id(global_id)", "VM id of a global id: (g >> 48) & 0xFF.",
+    "SELECT nsys_vm_id(302119224788637)"},
+  kHw{"nsys_hw_id", 1, 1, "nsys_hw_id(global_id)",
+    "Hardware id of a global id: (g >> 56) & 0xFF.", "SELECT nsys_hw_id(72057700439031808)"},
+  kPkey{"nsys_process_key", 1, 1, "nsys_process_key(global_id)",
+    "g & ~0xFFFFFF: hardware + VM + PID, the key to join processes on.",
+    "SELECT nsys_process_key(302119224788637)"},
+  kBase{"nsys_api_base_name", 1, 1, "nsys_api_base_name(name)",
+    "CUDA API name without its _vNNNN, _ptsz and _ptds suffixes.",
+    "SELECT nsys_api_base_name('cudaMemcpyAsync_ptsz_v7000')"},
+  kKind{"nsys_api_kind", 1, 1, "nsys_api_kind(name)",
+    "Kind of a CUDA API call: host_sync, sync_copy, device_wait, poll, launch or other.",
+    "SELECT nsys_api_kind('cudaStreamSynchronize_v3020')"},
+  kKbase{"nsys_kernel_base_name", 1, 1, "nsys_kernel_base_name(name)",
+    "Kernel base name: the demangled name without return type, template arguments "
+    "and parameters (namespaces kept; mangled _Z names unchanged).",
+    "SELECT nsys_kernel_base_name('void flash::flash_fwd_kernel<Flash_fwd_kernel_traits<"
+    "(int)128>, (bool)1>(flash::Flash_fwd_params)')"},
+  kVersion{"nsys_version", 0, 0, "nsys_version()", "Version of the extension.",
+    "SELECT nsys_version()"},
+  kBuild{"nsys_build_info", 0, 0, "nsys_build_info()",
+    "Version, build type, compiler and the SQLite versions it was built with and runs on.",
+    "SELECT nsys_build_info()"},
+  kUnion{"nsys_union_ns", 2, 2, "nsys_union_ns(start, end)",
+    "Aggregate: length of the union of [start, end) intervals (GPU busy time).",
+    "SELECT device_id, nsys_union_ns(start_ns, end_ns) / 1e6 AS busy_ms "
+    "FROM nsys_kernels GROUP BY device_id"},
+  kCategory{"nsys_kernel_category", 1, 1, "nsys_kernel_category(name)",
+    "Category of a kernel name under the connection's llm_kernel_category_rules "
+    "(the views agree with it).",
+    "SELECT nsys_kernel_category('FusedAddRMSNormKernel')"};
+const AggInfo kPercentile{"nsys_percentile", 2, -1, 0, "nsys_percentile(x, p)",
+    "Aggregate/window: percentile p in [0, 100] of x, linear interpolation; NULLs ignored.",
+    "SELECT nsys_percentile(dur_ns, 99) FROM nsys_kernels"},
+  kMedian{"nsys_median", 1, 50, 0, "nsys_median(x)",
+    "Aggregate/window: nsys_percentile(x, 50), nsys's median.",
+    "SELECT device_id, nsys_median(dur_ns) FROM nsys_kernels GROUP BY device_id"},
+  kStdev{"nsys_stdev", 1, -1, 1, "nsys_stdev(x)",
+    "Aggregate/window: sample standard deviation (0 for one value, NULL for none).",
+    "SELECT nsys_stdev(dur_ns) FROM nsys_kernels"};
 // clang-format on
 
 struct ScalarDef {
@@ -401,10 +457,10 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
                                        nullptr) != SQLITE_OK)
       return fail(a->name);
   }
-  if (sqlite3_create_function_v2(db, "nsys_union_ns", -1, kPure, nullptr,
+  if (sqlite3_create_function_v2(db, kUnion.name, -1, kPure, nullptr,
                                  nullptr, UnionStep, UnionFinal,
                                  nullptr) != SQLITE_OK)
-    return fail("nsys_union_ns");
+    return fail(kUnion.name);
   for (const SessionFnDef& f : kSessionFns) {
     auto* holder = new (std::nothrow) std::shared_ptr<Session>(session);
     if (!holder) return SQLITE_NOMEM;
@@ -416,11 +472,11 @@ int RegisterFunctions(sqlite3* db, const std::shared_ptr<Session>& session,
   // Reads temp.llm_kernel_category_rules of this connection: not
   // deterministic (the rules can change between statements).
   void* cat_state = NewKernelCategoryFuncState(db);
-  if (sqlite3_create_function_v2(db, "nsys_kernel_category", -1,
+  if (sqlite3_create_function_v2(db, kCategory.name, -1,
                                  SQLITE_UTF8 | SQLITE_INNOCUOUS, cat_state,
                                  KernelCategoryFunc, nullptr, nullptr,
                                  DeleteKernelCategoryFuncState) != SQLITE_OK)
-    return fail("nsys_kernel_category");
+    return fail(kCategory.name);
   return SQLITE_OK;
 }
 
@@ -431,9 +487,26 @@ void UnregisterFunctions(sqlite3* db) {
   };
   for (const ScalarDef& s : kScalars) drop(s.info->name);
   for (const AggInfo* a : {&kPercentile, &kMedian, &kStdev}) drop(a->name);
-  drop("nsys_union_ns");
+  drop(kUnion.name);
   for (const SessionFnDef& f : kSessionFns) drop(f.name);
-  drop("nsys_kernel_category");
+  drop(kCategory.name);
+}
+
+std::vector<HelpEntry> FunctionHelp() {
+  std::vector<HelpEntry> out;
+  auto add = [&](const char* name, const char* kind, const char* call, const char* doc,
+                 const char* example) {
+    out.push_back({name, kind, call, doc, example, "ext/functions.cc"});
+  };
+  for (const ScalarDef& f : kScalars)
+    add(f.info->name, "function", f.info->call, f.info->doc, f.info->example);
+  for (const FnInfo* f : {&kCategory})
+    add(f->name, "function", f->call, f->doc, f->example);
+  for (const AggInfo* a : {&kPercentile, &kMedian, &kStdev})
+    add(a->name, "aggregate", a->call, a->doc, a->example);
+  add(kUnion.name, "aggregate", kUnion.call, kUnion.doc, kUnion.example);
+  for (const SessionFnDef& f : kSessionFns) add(f.name, "function", f.call, f.doc, f.example);
+  return out;
 }
 
 }  // namespace nsysexplain

@@ -259,20 +259,33 @@ sqlite3_module MakeGapsModule() {
 }
 const sqlite3_module kGapsModule = MakeGapsModule();
 
+const HelpEntry& Help() {
+  static const HelpEntry h{
+      "nsys_interval_gaps", "table-valued function",
+      "nsys_interval_gaps(sql [, window_start_ns, window_end_ns])",
+      "Runs sql returning (start, end [, grp]), merges the intervals per group and "
+      "lists the gaps between them: grp, gap_start_ns, gap_end_ns, gap_ns.",
+      "SELECT grp AS device_id, sum(gap_ns) / 1e6 AS idle_ms FROM nsys_interval_gaps("
+      "'SELECT start_ns, end_ns, device_id FROM nsys_kernels') GROUP BY grp",
+      "ext/interval_gaps_vtab.cc"};
+  return h;
+}
+
 }  // namespace
 
+HelpEntry IntervalGapsHelp() { return Help(); }
+
 int RegisterIntervalGaps(sqlite3* db, char** pzErrMsg) {
-  int rc = sqlite3_create_module_v2(db, "nsys_interval_gaps", &kGapsModule,
-                                    nullptr, nullptr);
+  const char* name = Help().name.c_str();
+  int rc = sqlite3_create_module_v2(db, name, &kGapsModule, nullptr, nullptr);
   if (rc != SQLITE_OK)
-    *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s",
-                                "nsys_interval_gaps", sqlite3_errmsg(db));
+    *pzErrMsg = sqlite3_mprintf("nsysexplain: cannot register %s: %s", name,
+                                sqlite3_errmsg(db));
   return rc;
 }
 
 void UnregisterIntervalGaps(sqlite3* db) {
-  sqlite3_create_module_v2(db, "nsys_interval_gaps", nullptr, nullptr,
-                           nullptr);
+  sqlite3_create_module_v2(db, Help().name.c_str(), nullptr, nullptr, nullptr);
 }
 
 }  // namespace nsysexplain

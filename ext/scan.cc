@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "core/progress.h"
 #include "core/saturating.h"
 
 namespace nsysexplain {
@@ -38,13 +39,24 @@ struct SinkState {
   RowFn* fn;
   bool utf8;
   std::exception_ptr error;
+  std::atomic<uint64_t>* progress;  // core::tls_scan_progress (nullptr: unheard)
+  uint64_t pending = 0;             // rows not counted into it yet
 };
+
+// Counts one row into the scan's progress counter, kTick rows at a time.
+inline void CountRow(std::atomic<uint64_t>* progress, uint64_t& pending) {
+  if (progress && ++pending == core::LoadProgress::kTick) {
+    progress->fetch_add(pending, std::memory_order_relaxed);
+    pending = 0;
+  }
+}
 
 void SinkStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   auto* st = static_cast<SinkState*>(sqlite3_user_data(ctx));
   if (st->error) return;
   try {
     (*st->fn)(Row{argv, st->utf8});
+    CountRow(st->progress, st->pending);
   } catch (...) {
     st->error = std::current_exception();
     sqlite3_result_error(ctx, "nsysexplain: loader failed", -1);
@@ -73,7 +85,7 @@ void Scan(sqlite3* db, bool is_private, const Select& q, RowFn fn) {
   std::string cols = q.Columns(), from = q.From(is_private);
   bool utf8 = IsUtf8(db, is_private ? "main" : q.schema().db);
   if (is_private) {
-    SinkState state{&fn, utf8, nullptr};
+    SinkState state{&fn, utf8, nullptr, core::tls_scan_progress};
     int rc = sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8,
                                         &state, nullptr, SinkStep, SinkFinal,
                                         nullptr);
@@ -95,9 +107,12 @@ void Scan(sqlite3* db, bool is_private, const Select& q, RowFn fn) {
   Stmt st(db, "SELECT " + cols + " FROM " + from);
   int n = sqlite3_column_count(st.get());
   std::vector<sqlite3_value*> vals(static_cast<size_t>(n));
+  std::atomic<uint64_t>* progress = core::tls_scan_progress;
+  uint64_t pending = 0;
   while (st.Step()) {
     for (int i = 0; i < n; ++i) vals[i] = sqlite3_column_value(st.get(), i);
     fn(Row{vals.data(), utf8});
+    CountRow(progress, pending);
   }
 }
 

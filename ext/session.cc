@@ -2,9 +2,17 @@
 
 #include <cctype>
 
+#include "core/kernel_name.h"
 #include "core/timing.h"
 
 namespace nsysexplain {
+
+uint32_t Trace::BaseName(uint32_t id) {
+  std::lock_guard<std::mutex> lk(mu);
+  auto [it, added] = base_names.try_emplace(id, id);
+  if (added) it->second = strings.Intern(core::KernelBaseName(strings.Get(id)));
+  return it->second;
+}
 
 int64_t Session::DataVersion() {
   Stmt st(db_, "PRAGMA main.data_version");

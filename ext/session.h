@@ -67,7 +67,11 @@ struct Trace {
     std::lock_guard<std::mutex> lk(mu);
     return strings.Intern(v);
   }
+  // The id of the kernel base name of name `id` (core::KernelBaseName),
+  // computed once per distinct id and interned here; locks like Intern().
+  uint32_t BaseName(uint32_t id);
   mutable std::mutex mu;
+  std::unordered_map<uint32_t, uint32_t> base_names;  // name id -> base id
 };
 
 // The big tables, by name. Session::Load loads the requested ones that are

@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "core/api_names.h"
+#include "core/progress.h"
 #include "core/timing.h"
 #include "loaders.h"
 #include "session.h"
@@ -177,6 +178,24 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::vector<RowidRange> rranges =
       split(want_runtime, s.runtime_table, kRuntimeParts, false);
   std::vector<RowidRange> nranges = split(want_nvtx, s.nvtx_table, kNvtxParts, true);
+  // Progress for a listener (core/progress.h): one entry per table read,
+  // the rowid span of each of its parts.
+  using Progress = std::shared_ptr<core::LoadProgress::Table>;
+  Progress kprog, rprog, nprog;
+  if (core::LoadProgress::Listening()) {
+    core::LoadProgress::BeginLoad();
+    auto add = [&](const std::vector<RowidRange>& ranges, const std::string& table) {
+      if (ranges.empty()) return Progress();
+      std::vector<uint64_t> spans;
+      for (const RowidRange& r : ranges)
+        spans.push_back(r ? static_cast<uint64_t>(r->second) - static_cast<uint64_t>(r->first) + 1
+                          : RowHint(probe, priv, s, table));
+      return core::LoadProgress::AddTable(table, std::move(spans));
+    };
+    kprog = add(kranges, s.kernel_table);
+    rprog = add(rranges, s.runtime_table);
+    nprog = add(nranges, s.nvtx_table);
+  }
   std::vector<KernelPart> kparts(kranges.size());
   std::vector<RuntimePart> rparts(rranges.size());
   std::vector<NvtxPart> nparts(nranges.size());
@@ -210,14 +229,16 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   auto queue_parts = [&](const char* what, size_t n, std::atomic<size_t>& left,
                          std::function<void(sqlite3*, size_t)> load,
                          std::function<void()> merge, std::function<void()> then,
-                         bool front) {
+                         bool front, const Progress& prog) {
     for (size_t i = 0; i < n; ++i) {
       size_t p = front ? n - 1 - i : i;
-      q.Push([&, what, n, p, load, merge, then](sqlite3* c) {
+      q.Push([&, what, n, p, load, merge, then, prog](sqlite3* c) {
         {
           core::ScopedTimer tm(std::string("load ") + what + " part " +
                                std::to_string(p + 1) + "/" + std::to_string(n));
+          core::ProgressScope ps(prog ? prog->part(p) : nullptr);
           load(c, p);
+          if (prog) prog->EndPart(p);
         }
         if (--left > 0) return;
         {
@@ -225,6 +246,7 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
           std::lock_guard<std::mutex> lk(merge_mu);
           merge();
         }
+        if (prog) prog->finished = true;
         if (then) then();
       }, front);
     }
@@ -244,18 +266,18 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
           MergeRuntimeParts(rparts, *k, keys, tr->strings, runtime->calls,
                             runtime->kernel_launch);
         },
-        nullptr, /*front=*/true);
+        nullptr, /*front=*/true, rprog);
   };
   queue_parts(
       "kernels", kparts.size(), kernels_left,
       [&](sqlite3* c, size_t p) { LoadKernelPart(c, c != db_, s, kranges[p], kparts[p]); },
       [&] { MergeKernelParts(kparts, tr->strings, *kernels); },
-      want_runtime ? std::function<void()>(queue_runtime) : nullptr, false);
+      want_runtime ? std::function<void()>(queue_runtime) : nullptr, false, kprog);
   if (!want_kernels && want_runtime) queue_runtime();
   queue_parts(
       "nvtx", nparts.size(), nvtx_left,
       [&](sqlite3* c, size_t p) { LoadNvtxPart(c, c != db_, s, nranges[p], nparts[p]); },
-      [&] { MergeNvtxParts(nparts, tr->strings, *nvtx); }, nullptr, false);
+      [&] { MergeNvtxParts(nparts, tr->strings, *nvtx); }, nullptr, false, nprog);
 
   std::vector<std::thread> threads;
   if (!priv) {

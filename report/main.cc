@@ -5,15 +5,20 @@
 // Exit codes: 0 success (even with unavailable sections), 2 fatal error about
 // a named file or directory (one stderr line, nothing written), 64 usage.
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <new>
 
+#include "core/timing.h"
+
 #include "db.h"
 #include "errors.h"
 #include "output_dir.h"
 #include "phase_map.h"
+#include "progress.h"
 #include "render.h"
 #include "report.h"
 #include "trace_input.h"
@@ -25,6 +30,10 @@ constexpr const char* kFooter = R"(Outputs:
   without --out   report.md on stdout
   --out DIR       DIR/report.md, DIR/report.json (see report/README-json.md)
                   and DIR/tables/<table>.csv (all rows; RFC 4180, LF line ends)
+
+Progress: while it reads the trace, a progress line on stderr (the table
+being read, percent, elapsed time) when stderr is a terminal; none when it
+is not, or with --quiet or --verbose.
 
 Markdown tables show --top rows (default 30); per-PID kernel blocks, tiny
 kernels and API calls show at most 10, idle gaps at most 20. CSV and JSON hold
@@ -59,6 +68,8 @@ struct Args {
   double threshold = 0.7;
   bool force = false;
   bool version = false;
+  bool quiet = false;
+  bool verbose = false;
 };
 
 // Parses argv; returns -1 to continue, else an exit code (help, errors).
@@ -95,6 +106,13 @@ int ParseArgs(int argc, char** argv, Args* a) {
   app.add_flag("--force", a->force,
                "Allow a non-empty --out DIR (replaces only report.md, "
                "report.json and tables/*.csv)");
+  auto* quiet = app.add_flag("-q,--quiet", a->quiet,
+                             "No progress line on stderr and no \"wrote ...\" line "
+                             "on stdout (errors still print)");
+  app.add_flag("-v,--verbose", a->verbose,
+               "Print the time and memory of every load and analysis step on "
+               "stderr (what NSYSEXPLAIN_TIMING=1 prints)")
+      ->excludes(quiet);
   app.add_flag("--version", a->version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -146,27 +164,38 @@ int Run(int argc, char** argv) {
   opt.writes_csv = !a.out.empty();
   if (!a.out.empty()) PrecheckOutDir(a.out, a.force);
 
+  if (a.verbose) core::SetTimingEnabled(true);
+  core::ScopedTimer total_tm("nsys-explain-render (total)");
+  ProgressLine progress(!a.quiet && !a.verbose && ::isatty(STDERR_FILENO) == 1);
+  progress.Phase("opening the trace");
   Db db = OpenTrace(opt.trace_path);
   Report rep;
   try {
+    progress.Phase("computing the analyses");
     ApplySettings(db, opt);
+    core::ScopedTimer tm("report: nsys_prepare and every section's query");
     rep = BuildReport(db, opt);
   } catch (const DbError& e) {
     throw FatalError(opt.trace_path, std::string("query failed: ") + e.what());
   }
 
+  progress.Phase("writing the report");
+  core::ScopedTimer write_tm("report: render and write");
   std::string md = RenderMarkdown(rep);
   if (a.out.empty()) {
     if (std::fwrite(md.data(), 1, md.size(), stdout) != md.size() ||
         std::fflush(stdout) != 0)
       throw FatalError("<stdout>", "write error");
+    progress.Done();
     return kExitOk;
   }
   OutputFiles files = {{"report.md", md}, {"report.json", RenderJson(rep)}};
   for (auto& f : RenderCsvFiles(rep)) files.push_back(std::move(f));
   WriteOutDir(a.out, files, a.force);
-  std::printf("%s: wrote report.md, report.json and %zu tables/*.csv to %s\n",
-              kToolName, files.size() - 2, a.out.c_str());
+  progress.Done();
+  if (!a.quiet)
+    std::printf("%s: wrote report.md, report.json and %zu tables/*.csv to %s\n",
+                kToolName, files.size() - 2, a.out.c_str());
   return kExitOk;
 }
 

@@ -1,6 +1,8 @@
 #include "md_writer.h"
 
 #include <fmt/format.h>
+#include <map>
+#include <set>
 #include <stdexcept>
 
 #include "text.h"
@@ -22,19 +24,38 @@ void MdWriter::Table(const nsysexplain::render::Table& t,
                      const std::vector<std::string>& columns, size_t limit,
                      const std::string& csv_name,
                      const std::function<bool(size_t)>& keep) {
-  std::vector<int> idx;
-  for (const std::string& c : columns) {
+  auto col = [&](const std::string& c) {
     if (t.Col(c) < 0)
       throw std::out_of_range("Markdown table " + csv_name + ": no column '" +
                               c + "'");
-    idx.push_back(t.Col(c));
+    return t.Col(c);
+  };
+  std::vector<int> idx, alt;  // alt: the "b" of "a|b", else -1
+  for (const std::string& c : columns) {
+    size_t bar = c.find('|');
+    idx.push_back(col(c.substr(0, bar)));
+    alt.push_back(bar == std::string::npos ? -1 : col(c.substr(bar + 1)));
   }
   if (columns.empty())
-    for (size_t c = 0; c < t.columns.size(); ++c) idx.push_back(static_cast<int>(c));
+    for (size_t c = 0; c < t.columns.size(); ++c) {
+      idx.push_back(static_cast<int>(c));
+      alt.push_back(-1);
+    }
 
   std::vector<size_t> rows;
   for (size_t r = 0; r < t.rows.size(); ++r)
     if (!keep || keep(r)) rows.push_back(r);
+  const size_t shown = std::min(rows.size(), limit);
+  // Per "a|b" column, the a values that several b share among the shown rows.
+  std::vector<std::set<std::string>> collide(idx.size());
+  for (size_t j = 0; j < idx.size(); ++j) {
+    if (alt[j] < 0) continue;
+    std::map<std::string, std::set<std::string>> bs;
+    for (size_t k = 0; k < shown; ++k)
+      bs[t.rows[rows[k]][idx[j]].AsText()].insert(t.rows[rows[k]][alt[j]].AsText());
+    for (const auto& [a, b] : bs)
+      if (b.size() > 1) collide[j].insert(a);
+  }
   Blank();
   if (rows.empty()) {
     Line("_No rows._");
@@ -48,10 +69,11 @@ void MdWriter::Table(const nsysexplain::render::Table& t,
   }
   Line(head);
   Line(sep);
-  size_t shown = std::min(rows.size(), limit);
   for (size_t k = 0; k < shown; ++k) {
     std::string line = "|";
-    for (int c : idx) {
+    for (size_t j = 0; j < idx.size(); ++j) {
+      int c = idx[j];
+      if (alt[j] >= 0 && collide[j].count(t.rows[rows[k]][c].AsText())) c = alt[j];
       const Cell& cell = t.rows[rows[k]][c];
       std::string v = MdValue(t.columns[c], cell);
       line += v.empty() ? " |" : " " + v + " |";

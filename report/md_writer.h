@@ -21,7 +21,11 @@ class MdWriter {
 
   // A table of `columns` (all columns when empty) over the rows accepted by
   // `keep`, at most `limit` rows; prints a note with the CSV name when rows
-  // were cut. Throws std::out_of_range for a column `t` does not have.
+  // were cut. A column "a|b" is headed a and shows a, except in the shown
+  // rows whose a is also that of another shown row with a different b, which
+  // show b (`kernel|kernel_name`: base names, and the full name where two
+  // kernels of the table share a base name). Throws std::out_of_range for a
+  // column `t` does not have.
   void Table(const nsysexplain::render::Table& t,
              const std::vector<std::string>& columns, size_t limit,
              const std::string& csv_name,

@@ -47,18 +47,22 @@ bool Shows(const Cell& c) {
 }
 
 // The declared Markdown columns of `t`; "name?" is kept only when some row
-// shows a value in it. A declared column the view lacks is an error.
+// shows a value in it; "a|b" (a, or b where a collides: MdWriter::Table) is
+// kept as it is. A declared column the view lacks is an error.
 std::vector<std::string> MdColumns(const NamedTable& t) {
   std::vector<std::string> out;
   for (std::string c : SplitList(t.md_columns)) {
     bool optional = c.back() == '?';
     if (optional) c.pop_back();
-    if (t.table.Col(c) < 0)
-      throw std::out_of_range("Markdown table " + t.name + ": view " + t.view +
-                              " has no column '" + c + "'");
+    size_t bar = c.find('|');
+    for (const std::string& name :
+         {c.substr(0, bar), bar == std::string::npos ? c : c.substr(bar + 1)})
+      if (t.table.Col(name) < 0)
+        throw std::out_of_range("Markdown table " + t.name + ": view " + t.view +
+                                " has no column '" + name + "'");
     bool any = !optional;
     for (size_t r = 0; r < t.table.rows.size() && !any; ++r)
-      any = Shows(t.table.At(r, c));
+      any = Shows(t.table.At(r, c.substr(0, bar)));
     if (any) out.push_back(c);
   }
   return out;

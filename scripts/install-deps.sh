@@ -9,6 +9,12 @@ PKGS=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev
 if [ "${NSYSEXPLAIN_WITH_FUZZ:-1}" = 1 ]; then
   PKGS+=(clang libclang-rt-14-dev)
 fi
+# NSYSEXPLAIN_DEPS=report (quickstart.sh): only what building the extension
+# and the renderer needs, no test or fuzz tools.
+if [ "${NSYSEXPLAIN_DEPS:-all}" = report ]; then
+  PKGS=(build-essential cmake ninja-build sqlite3 libsqlite3-dev libfmt-dev
+        nlohmann-json3-dev libcli11-dev)
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -47,6 +47,7 @@
 -- loads them after this file; sql/_settings.sql counts as the analysis
 -- `settings` and this file as `report`.
 
+-- Data-quality and coverage warnings of every analysis, in report order.
 CREATE TEMP VIEW IF NOT EXISTS llm_warnings(
   severity,   -- warning or info
   code,       -- stable identifier
@@ -106,3 +107,19 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_report_tables AS VALUES
    'warning_list', 0),
   ('findings', 1, 'findings', 'llm_findings', NULL, NULL, NULL, NULL, NULL,
    'finding_list', 0);
+
+-- Every public view, table, function and table-valued function of the
+-- extension, with a one-line description and an example query (generated
+-- from the comments of sql/*.sql and the registration tables of ext/, so it
+-- is always complete; ext/help.cc).
+-- Example: SELECT name, kind, description FROM llm_help WHERE name LIKE '%kernel%'
+CREATE TEMP VIEW IF NOT EXISTS llm_help(
+  name,         -- object name
+  kind,         -- view, table, function, aggregate or table-valued function
+  call,         -- how to call it (functions: the argument list)
+  description,  -- one line
+  example,      -- an example query that runs on any export
+  source        -- the file that defines it
+) AS
+SELECT name, kind, call, description, example, source FROM _nsys_help
+ORDER BY name;

@@ -1,8 +1,9 @@
 -- Kernel categories: every distinct kernel name (demangled, else short name)
 -- is put in one category by an ordered table of patterns.
 
--- The rules. A kernel name belongs to the category of the first row (ORDER BY
--- priority, rowid) whose pattern it matches, else to `other`. A pattern is one
+-- The kernel category rules, editable: a kernel name belongs to the category
+-- of the first row (ORDER BY priority, rowid) whose pattern it matches, else
+-- to `other`. A pattern is one
 -- or more terms joined by `+`; the name matches when it contains every term,
 -- case-insensitively (`triton_+rsqrt+mean`: Triton kernels whose name has both
 -- rsqrt and mean). Edit it in SQL; a row with a lower priority than the

@@ -9,8 +9,12 @@
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('tail_min_calls', 20);  -- calls a kernel needs before its tail is flagged
 
+-- Kernel duration tails per (kernel name, device), by tail score.
+-- Example: SELECT kernel, p50_us, p99_us, max_us, tail_ms FROM llm_kernel_tails LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_kernel_tails(
   kernel_name,          -- demangled kernel name
+  kernel,               -- base name (nsys_kernel_base_name(kernel_name))
+  category,             -- kernel category (llm_kernel_category_rules)
   device_id,            -- CUDA device ordinal
   calls,                -- launches
   total_ms,             -- sum of durations
@@ -31,8 +35,9 @@ CREATE TEMP VIEW IF NOT EXISTS llm_kernel_tails(
 ) AS
 WITH t AS (SELECT CAST(value AS INTEGER) AS min_calls FROM temp.llm_settings
            WHERE key = 'tail_min_calls'),
-all_ns AS (SELECT total(total_ns) AS ns FROM _nsys_kernel_stats WHERE pid IS NULL)
-SELECT kernel_name, device_id, calls, round(total_ns / 1e6, 6),
+all_ns AS (SELECT total(total_ns) AS ns FROM _nsys_kernel_stats WHERE pid IS NULL),
+cat AS MATERIALIZED (SELECT kernel_name, category FROM _nsys_kernel_category_names)
+SELECT k.kernel_name, kernel, c.category, device_id, calls, round(total_ns / 1e6, 6),
        round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3), round(p95_ns / 1e3, 3),
        round(p99_ns / 1e3, 3), round(max_ns / 1e3, 3),
        round(max_ns / nullif(p50_ns, 0), 3), round(p99_ns / nullif(p50_ns, 0), 3),
@@ -43,9 +48,10 @@ SELECT kernel_name, device_id, calls, round(total_ns / 1e6, 6),
        round(excess_over_p50_ns / 1e6, 6),
        round(100.0 * excess_over_p50_ns / nullif((SELECT ns FROM all_ns), 0), 3),
        kernel_short_name
-FROM _nsys_kernel_stats
+FROM _nsys_kernel_stats AS k
+LEFT JOIN cat AS c ON c.kernel_name = k.kernel_name
 WHERE pid IS NULL
-ORDER BY excess_over_p50_ns DESC, kernel_name, device_id;
+ORDER BY excess_over_p50_ns DESC, k.kernel_name, device_id;
 
 -- Tail latency (see sql/_report.sql for the conventions).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_kernel_tails_findings AS
@@ -102,7 +108,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_kernel_tails_sections AS VALUES
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_kernel_tails_tables AS VALUES
   ('kernel_tails', 1, 'kernel_tails', 'llm_kernel_tails', NULL,
-   'kernel_name, device_id, calls, p50_us, p95_us, p99_us, max_us, '
+   'kernel|kernel_name, category, device_id, calls, p50_us, p95_us, p99_us, max_us, '
    || 'p99_over_p50, max_over_p50, tail_ms, tail_pct_of_kernel_time',
    15, 'Kernels by tail score (time lost to launches slower than the median):',
    NULL, NULL, 0);

@@ -6,8 +6,11 @@
 -- that overlap on different streams are each counted in full.
 
 -- Top kernels by total GPU time, per (kernel name, device).
+-- Example: SELECT kernel, category, device_id, total_ms, calls, p50_us FROM llm_top_kernels LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_top_kernels(
   kernel_name,        -- demangled kernel name
+  kernel,             -- base name: no return type, template arguments or
+                      -- parameters (nsys_kernel_base_name(kernel_name))
   device_id,          -- CUDA device ordinal (deviceId)
   total_ms,           -- sum of durations
   calls,              -- number of launches
@@ -24,7 +27,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_top_kernels(
 ) AS
 WITH cat AS MATERIALIZED (
   SELECT kernel_name, category FROM _nsys_kernel_category_names)
-SELECT k.kernel_name, device_id,
+SELECT k.kernel_name, k.kernel, device_id,
        round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns
@@ -41,6 +44,7 @@ ORDER BY total_ns DESC, k.kernel_name, device_id;
 CREATE TEMP VIEW IF NOT EXISTS llm_kernels_by_pid(
   pid,                        -- OS process id
   kernel_name,                -- demangled kernel name
+  kernel,                     -- base name (nsys_kernel_base_name(kernel_name))
   device_id,                  -- CUDA device ordinal
   total_time_ms,              -- sum of durations in this process
   call_count,                 -- launches in this process
@@ -62,7 +66,7 @@ s AS (
            AS rnk
   FROM _nsys_kernel_stats AS k
   WHERE pid IS NOT NULL)
-SELECT pid, s.kernel_name, device_id, round(total_ns / 1e6, 6), calls,
+SELECT pid, s.kernel_name, s.kernel, device_id, round(total_ns / 1e6, 6), calls,
        round(avg_ns / 1e3, 3), round(p50_ns / 1e3, 3), round(p90_ns / 1e3, 3),
        round(100.0 * total_ns / nullif(pid_ns, 0), 3),
        round(100.0 * total_ns
@@ -147,10 +151,10 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_sections AS VALUES
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_kernels_tables AS VALUES
   ('top_kernels', 1, 'kernels', 'llm_top_kernels', NULL,
-   'kernel_name, device_id, total_ms, calls, avg_us, p50_us, p90_us, '
-   || 'pct_kernel_time', NULL, NULL, NULL, NULL, 0),
+   'kernel|kernel_name, category, device_id, total_ms, calls, avg_us, '
+   || 'p50_us, p90_us, pct_kernel_time', NULL, NULL, NULL, NULL, 0),
   -- One "### PID" block per process (the --top largest), each with at most
   -- md_rows kernels.
   ('kernels_by_pid', 1, 'kernels_by_pid', 'llm_kernels_by_pid', NULL,
-   'kernel_name, device_id, total_time_ms, call_count, avg_duration_us, '
-   || 'pct_of_pid_kernel_time', 10, NULL, NULL, 'pid_blocks', 0);
+   'kernel|kernel_name, category, device_id, total_time_ms, call_count, '
+   || 'avg_duration_us, pct_of_pid_kernel_time', 10, NULL, NULL, 'pid_blocks', 0);

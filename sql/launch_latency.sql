@@ -6,8 +6,12 @@
 -- are grouped under their graph launch (launch_api cudaGraphLaunch,
 -- via_graph = 1): the graph launch's host time counts once per call.
 
+-- Launch call, queue and kernel time per (kernel name, launch API).
+-- Example: SELECT kernel, launch_api, api_p50_us, queue_p50_us, kernel_p50_us FROM llm_launch_latency LIMIT 10
 CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency(
   kernel_name,        -- demangled kernel name
+  kernel,             -- base name (nsys_kernel_base_name(kernel_name))
+  category,           -- kernel category (llm_kernel_category_rules)
   launch_api,         -- the call that launched it (cudaLaunchKernel, cudaGraphLaunch, ...)
   via_graph,          -- 1: replayed by a CUDA graph launch
   kernels,            -- launched kernels
@@ -27,7 +31,9 @@ CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency(
   kernel_p99_us,      -- 99th percentile
   kernel_total_ms     -- summed kernel time
 ) AS
-SELECT kernel_name, launch_api, via_graph, kernels, api_calls,
+WITH cat AS MATERIALIZED (
+  SELECT kernel_name, category FROM _nsys_kernel_category_names)
+SELECT l.kernel_name, kernel, c.category, launch_api, via_graph, kernels, api_calls,
        round(api_avg_ns / 1e3, 3), round(api_p50_ns / 1e3, 3),
        round(api_p99_ns / 1e3, 3), round(api_max_ns / 1e3, 3),
        round(queue_avg_ns / 1e3, 3), round(queue_p50_ns / 1e3, 3),
@@ -35,9 +41,10 @@ SELECT kernel_name, launch_api, via_graph, kernels, api_calls,
        round(queue_max_ns / 1e3, 3), round(queue_min_ns / 1e3, 3),
        round(kernel_avg_ns / 1e3, 3), round(kernel_p50_ns / 1e3, 3),
        round(kernel_p99_ns / 1e3, 3), round(kernel_total_ns / 1e6, 6)
-FROM _nsys_launch_latency
+FROM _nsys_launch_latency AS l
+LEFT JOIN cat AS c ON c.kernel_name = l.kernel_name
 WHERE pid IS NULL
-ORDER BY kernel_total_ns DESC, kernel_name, launch_api;
+ORDER BY kernel_total_ns DESC, l.kernel_name, launch_api;
 
 -- The same per process, device and stream.
 CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency_by_stream(
@@ -45,6 +52,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency_by_stream(
   device_id,          -- CUDA device ordinal
   stream_id,          -- CUDA stream
   kernel_name,        -- demangled kernel name
+  kernel,             -- base name (nsys_kernel_base_name(kernel_name))
   launch_api,         -- the call that launched it
   via_graph,          -- 1: replayed by a CUDA graph launch
   kernels,            -- launched kernels
@@ -57,7 +65,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_launch_latency_by_stream(
   kernel_avg_us,      -- kernel duration: mean
   kernel_total_ms     -- summed kernel time
 ) AS
-SELECT pid, device_id, stream_id, kernel_name, launch_api, via_graph, kernels,
+SELECT pid, device_id, stream_id, kernel_name, kernel, launch_api, via_graph, kernels,
        api_calls, round(api_avg_ns / 1e3, 3), round(queue_avg_ns / 1e3, 3),
        round(queue_p50_ns / 1e3, 3), round(queue_p99_ns / 1e3, 3),
        round(queue_max_ns / 1e3, 3), round(kernel_avg_ns / 1e3, 3),
@@ -115,8 +123,8 @@ FROM _nsys_facts;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_latency_tables AS VALUES
   ('launch_latency', 1, 'launch_latency', 'llm_launch_latency', NULL,
-   'kernel_name, launch_api, kernels, api_calls, api_p50_us, queue_p50_us, '
-   || 'queue_p99_us, kernel_p50_us, kernel_total_ms', 15, NULL, NULL, NULL, 0),
+   'kernel|kernel_name, category, launch_api, kernels, api_calls, api_p50_us, '
+   || 'queue_p50_us, queue_p99_us, kernel_p50_us, kernel_total_ms', 15, NULL, NULL, NULL, 0),
   ('launch_latency', 2, 'launch_latency_by_stream',
    'llm_launch_latency_by_stream', NULL, NULL, NULL, NULL,
    'Per process, device and stream: `tables/launch_latency_by_stream.csv`.',

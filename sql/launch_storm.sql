@@ -65,14 +65,20 @@ ORDER BY total_launches DESC, pid;
 -- Tiny kernels (< 5 us) by launch count, all processes.
 CREATE TEMP VIEW IF NOT EXISTS llm_tiny_kernels(
   kernel_name,       -- demangled kernel name
+  kernel,            -- base name (nsys_kernel_base_name(kernel_name))
+  category,          -- kernel category (llm_kernel_category_rules)
   call_count,        -- launches shorter than 5 us
   avg_duration_us,   -- their mean duration
   total_time_ms      -- their total duration
 ) AS
-SELECT kernel_name, calls, round(total_ns / 1e3 / calls, 3),
+WITH cat AS MATERIALIZED (
+  SELECT kernel_name, category FROM _nsys_kernel_category_names)
+SELECT t.kernel_name, kernel, c.category, calls, round(total_ns / 1e3 / calls, 3),
        round(total_ns / 1e6, 6)
-FROM _nsys_tiny_kernels WHERE pid IS NULL
-ORDER BY calls DESC, kernel_name;
+FROM _nsys_tiny_kernels AS t
+LEFT JOIN cat AS c ON c.kernel_name = t.kernel_name
+WHERE pid IS NULL
+ORDER BY calls DESC, t.kernel_name;
 
 -- Findings over the launch rate (see sql/_report.sql for the conventions).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_findings AS
@@ -126,5 +132,5 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_launch_storm_tables AS VALUES
   ('launch_storm', 1, 'launch_storm', 'llm_launch_storm', NULL, NULL, NULL,
    NULL, NULL, 'storm_bullets', 0),
   ('launch_storm', 2, 'tiny_kernels', 'llm_tiny_kernels', NULL,
-   'kernel_name, call_count, avg_duration_us', 10,
+   'kernel|kernel_name, category, call_count, avg_duration_us', 10,
    'Top tiny kernels by call count (shorter than 5 us):', NULL, NULL, 0);

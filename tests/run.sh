@@ -13,7 +13,9 @@
 # reads the last test-runner lines and the exit code); every stage stops
 # the script on failure.
 # NSYSEXPLAIN_QUICK=1 instead runs the suite once on a plain release build
-# (faster; what you want while editing), without TSan or fuzzing.
+# (faster; what you want while editing), without TSan or fuzzing. Every
+# configure turns NSYSEXPLAIN_BUILD_TESTS on (quickstart.sh turns it off in
+# build/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,7 +23,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 if [ "${NSYSEXPLAIN_QUICK:-0}" = 1 ]; then
   echo "== build + test (Release)"
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+        -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null
   cmake --build build -j "$jobs"
   ctest --test-dir build --output-on-failure -j "$jobs"
   exit 0
@@ -30,7 +33,7 @@ fi
 t0=$(date +%s)
 echo "== build under ASan/UBSan/LSan (build-asan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-      -DNSYSEXPLAIN_SANITIZE=ON >/dev/null
+      -DNSYSEXPLAIN_SANITIZE=ON -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 echo "tests/run.sh: sanitizer build took $(( $(date +%s) - t0 )) s"
 
@@ -41,7 +44,7 @@ echo "tests/run.sh: sanitizer build took $(( $(date +%s) - t0 )) s"
 t1=$(date +%s)
 echo "== build + test under TSan (build-tsan: integration + launch-key unit tests)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DNSYSEXPLAIN_TSAN=ON >/dev/null
+      -DNSYSEXPLAIN_TSAN=ON -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null
 cmake --build build-tsan -j "$jobs" --target integration_test launch_keys_test
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 NSYSEXPLAIN_LOAD_PARTS=4 NSYSEXPLAIN_TSAN=1 \

@@ -13,7 +13,8 @@ namespace nsysexplain {
 namespace {
 
 // Kernel statistics per (name, device), or per (pid, name, device).
-void GroupKernels(const core::Kernels& k, bool by_pid, std::vector<KernelGroup>& out) {
+void GroupKernels(const core::Kernels& k, Trace& t, bool by_pid,
+                  std::vector<KernelGroup>& out) {
   std::unordered_map<std::pair<int64_t, int64_t>, uint32_t, PairHash> ids;
   std::vector<uint32_t> group(k.size());
   const size_t first = out.size();
@@ -23,7 +24,8 @@ void GroupKernels(const core::Kernels& k, bool by_pid, std::vector<KernelGroup>&
     std::pair<int64_t, int64_t> key{
         ((pid + 1) << 32) | static_cast<uint32_t>(k.device_id[i]), k.name[i]};
     auto [it, added] = ids.try_emplace(key, static_cast<uint32_t>(out.size() - first));
-    if (added) out.push_back({pid, k.name[i], k.short_name[i], k.device_id[i], {}});
+    if (added)
+      out.push_back({pid, k.name[i], t.BaseName(k.name[i]), k.short_name[i], k.device_id[i], {}});
     group[i] = it->second;
   }
   auto stats = core::ComputeGroupStatsBy(group, out.size() - first,
@@ -47,7 +49,7 @@ KernelStats::Result KernelStats::Compute(Session& s, const Scope& scope) {
   auto k = s.kernels(scope);
   core::ScopedTimer tm("kernel_groups");
   Result out;
-  GroupKernels(*k, false, out);
+  GroupKernels(*k, *s.trace(scope), false, out);
   return out;
 }
 
@@ -55,7 +57,7 @@ KernelStatsByPid::Result KernelStatsByPid::Compute(Session& s, const Scope& scop
   auto k = s.kernels(scope);
   core::ScopedTimer tm("kernel_groups_by_pid");
   Result out;
-  GroupKernels(*k, true, out);
+  GroupKernels(*k, *s.trace(scope), true, out);
   return out;
 }
 
@@ -83,6 +85,8 @@ NSYSEXPLAIN_ANALYSIS(kernels) {
                       {"kernel_name", kText,
                        [](const KernelGroup& g, Cell& c) { c.Name(g.name); },
                        "demangled name, else short name"},
+                      {"kernel", kText, [](const KernelGroup& g, Cell& c) { c.Name(g.base); },
+                       "base name (nsys_kernel_base_name of kernel_name)"},
                       {"kernel_short_name", kText,
                        [](const KernelGroup& g, Cell& c) { c.Name(g.short_name); },
                        "short name"},

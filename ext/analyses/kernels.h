@@ -12,6 +12,7 @@ namespace nsysexplain {
 struct KernelGroup {
   int64_t pid;          // -1 for the global rows
   uint32_t name;
+  uint32_t base;  // its kernel base name (Trace::BaseName)
   uint32_t short_name;
   int32_t device;
   core::DurationStats stats;

@@ -80,6 +80,7 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
     if (gadded) {
       LatencyRow row;
       row.name = k.name[i];
+      row.base = t->BaseName(k.name[i]);
       row.launch_api = api;
       row.via_graph = graph;
       global.push_back(row);
@@ -220,6 +221,7 @@ NSYSEXPLAIN_ANALYSIS(launch_latency) {
        [](const L& r, Cell& c) { r.pid < 0 ? c.Null() : c.Int(r.stream); },
        "stream (NULL: all)"},
       {"kernel_name", kText, [](const L& r, Cell& c) { c.Name(r.name); }, "kernel"},
+      {"kernel", kText, [](const L& r, Cell& c) { c.Name(r.base); }, "kernel base name"},
       {"launch_api", kText, [](const L& r, Cell& c) { c.Name(r.launch_api); },
        "the runtime/driver call that launched it"},
       {"via_graph", kInt, [](const L& r, Cell& c) { c.Int(r.via_graph); },

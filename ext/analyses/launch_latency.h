@@ -17,7 +17,7 @@ namespace nsysexplain {
 
 struct LatencyRow {
   int64_t pid = -1, device = -1, stream = -1;  // -1 = all (global rows)
-  uint32_t name = 0, launch_api = 0;
+  uint32_t name = 0, base = 0, launch_api = 0;  // base: Trace::BaseName(name)
   bool via_graph = false;
   core::DurationStats api;     // launch calls, once per call
   core::DurationStats queue;   // kernel start - launch call end, per kernel

@@ -67,7 +67,9 @@ TinyKernels::Result TinyKernels::Compute(Session& s, const Scope& scope) {
     }
   }
   Result out;
-  for (auto& [key, v] : agg) out.push_back({key.first, key.second, v.first, v.second});
+  std::shared_ptr<Trace> t = s.trace(scope);
+  for (auto& [key, v] : agg)
+    out.push_back({key.first, key.second, t->BaseName(key.second), v.first, v.second});
   return out;
 }
 
@@ -116,6 +118,8 @@ NSYSEXPLAIN_ANALYSIS(launch_storm) {
                   {"pid", kInt, [](const T& x, Cell& c) { c.PidOrNull(x.pid); },
                    "process (NULL: all processes)"},
                   {"kernel_name", kText, [](const T& x, Cell& c) { c.Name(x.name); }, "kernel"},
+                  {"kernel", kText, [](const T& x, Cell& c) { c.Name(x.base); },
+                   "kernel base name"},
                   {"calls", kInt, [](const T& x, Cell& c) { c.Int(x.count); }, "launches < 5 us"},
                   {"total_ns", kInt, [](const T& x, Cell& c) { c.Int(x.total); },
                    "their summed time"},

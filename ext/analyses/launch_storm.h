@@ -19,6 +19,7 @@ struct StormRow {
 struct TinyKernel {
   int64_t pid;  // -1 = all processes
   uint32_t name;
+  uint32_t base;  // Trace::BaseName(name)
   int64_t count, total;
 };
 

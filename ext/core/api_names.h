@@ -36,9 +36,4 @@ MarkerKind ClassifyMarker(std::string_view name);
 const char* MarkerKindName(MarkerKind kind);  // "host_sync", "graph_launch", ...
 const char* ApiKindName(ApiKind kind);  // "host_sync", "sync_copy", ...
 
-// Kernel name helpers.
-// Base of a demangled C++ name: drops return type, template arguments and the
-// parameter list: "void at::native::foo<int>(T1)" -> "at::native::foo".
-std::string KernelBaseName(std::string_view demangled);
-
 }  // namespace nsysexplain::core

@@ -1,7 +1,8 @@
 // Opt-in phase timing for profiling: with NSYSEXPLAIN_TIMING=1 in the
 // environment, each ScopedTimer prints "nsysexplain: <label> <ms> ms" to
-// stderr when it ends. Off (and free apart from one getenv) otherwise.
+// stderr when it ends. Off (and free apart from one relaxed load) otherwise.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -9,13 +10,17 @@
 
 namespace nsysexplain::core {
 
-inline bool TimingEnabled() {
-  static const bool on = [] {
+// On from NSYSEXPLAIN_TIMING, or by SetTimingEnabled (nsys-explain-render
+// --verbose).
+inline std::atomic<bool>& TimingFlag() {
+  static std::atomic<bool> on{[] {
     const char* v = std::getenv("NSYSEXPLAIN_TIMING");
     return v && *v && *v != '0';
-  }();
+  }()};
   return on;
 }
+inline bool TimingEnabled() { return TimingFlag().load(std::memory_order_relaxed); }
+inline void SetTimingEnabled(bool on) { TimingFlag().store(on, std::memory_order_relaxed); }
 
 class ScopedTimer {
  public:

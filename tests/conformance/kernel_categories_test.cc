@@ -2,143 +2,28 @@
 // distinct kernel name of the real traces (../shared/traces) and of the seed
 // documents (../shared/seeds/*.txt), against the committed, reviewable list
 // tests/conformance/kernel_categories.golden ("category<TAB>name" lines,
-// sorted). This test is also the extractor: regenerate the list with
+// sorted; kernel_name_list.h). This test is also the extractor: regenerate
+// the list with
 //
 //   UPDATE_GOLDEN=1 ctest --test-dir build -R conformance.kernel_categories
 //
-// and review the diff. Seed names are taken from (1) markdown tables whose
-// header has a kernel_name column, (2) lines "<identifier> → <description>"
-// (a kernel-name-to-operation mapping), (3) identifiers ending in "..." in
-// prose (truncated kernel names). Skips when ../shared is absent.
-#include <cstdlib>
-#include <fstream>
-#include <map>
-#include <regex>
+// and review the diff. Skips when ../shared is absent.
 #include <set>
 #include <sstream>
 
 #include "conformance.h"
+#include "kernel_name_list.h"
 
 namespace conformance {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string SeedDir() { return (fs::path(TraceDir()) / ".." / "seeds").string(); }
-std::string GoldenFile() {
-  return (fs::path(GoldenDir()) / ".." / "kernel_categories.golden").string();
-}
-
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
-
-std::vector<std::string> Cells(const std::string& line) {  // "| a | b |"
-  std::vector<std::string> out;
-  std::string t = Trim(line);
-  if (t.size() < 2 || t.front() != '|' || t.back() != '|') return out;
-  std::stringstream ss(t.substr(1, t.size() - 2));
-  std::string cell;
-  while (std::getline(ss, cell, '|')) out.push_back(Trim(cell));
-  return out;
-}
-
-// Kernel names mentioned in one seed document (rules in the header comment).
-std::set<std::string> SeedNames(const std::string& text) {
-  std::set<std::string> names;
-  std::stringstream in(text);
-  std::string line;
-  int name_col = -1;
-  static const std::regex kMapping(R"(^([A-Za-z_][A-Za-z0-9_:]*) → .+)");
-  static const std::regex kTruncated(R"(([A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+)\.\.\.)");
-  while (std::getline(in, line)) {
-    std::vector<std::string> cells = Cells(line);
-    if (cells.empty()) {
-      name_col = -1;
-    } else if (name_col < 0) {
-      for (size_t i = 0; i < cells.size(); ++i)
-        if (cells[i] == "kernel_name") name_col = static_cast<int>(i);
-    } else if (static_cast<size_t>(name_col) < cells.size() &&
-               cells[static_cast<size_t>(name_col)].find_first_not_of("-: ") !=
-                   std::string::npos) {
-      names.insert(cells[static_cast<size_t>(name_col)]);
-    }
-    std::smatch m;
-    std::string t = Trim(line);
-    if (std::regex_match(t, m, kMapping)) names.insert(m[1]);
-    for (std::sregex_iterator it(t.begin(), t.end(), kTruncated), end; it != end; ++it)
-      names.insert((*it)[1]);
-  }
-  return names;
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
-  return q + "'";
-}
-
-bool SharedPresent() { return TraceDirPresent() && fs::is_directory(SeedDir()); }
-
-#define REQUIRE_SHARED()                                                         \
-  do {                                                                           \
-    if (!SharedPresent())                                                        \
-      GTEST_SKIP() << "../shared (traces and seeds) not found: " << TraceDir(); \
-  } while (0)
-
-// name -> category over every trace (via llm_top_kernels, which must agree
-// with nsys_kernel_category) and every seed (via nsys_kernel_category).
-std::map<std::string, std::string> AllNames() {
-  std::map<std::string, std::string> out;
-  for (const std::string& t : TraceNames()) {
-    if (!fs::exists(TracePath(t))) continue;
-    auto db = OpenTrace(t, true);
-    Result r = db->Query(
-        "SELECT DISTINCT kernel_name, category, nsys_kernel_category(kernel_name) "
-        "FROM llm_top_kernels");
-    for (const Row& row : r.rows) {
-      EXPECT_EQ(row[1].s, row[2].s) << t << ": view and function disagree on " << row[0].s;
-      out[row[0].s] = row[1].s;
-    }
-  }
-  Db mem(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  mem.LoadExtension();
-  for (const auto& e : fs::directory_iterator(SeedDir())) {
-    if (e.path().extension() != ".txt") continue;
-    for (const std::string& n : SeedNames(ReadFile(e.path().string())))
-      out[n] = mem.Query("SELECT nsys_kernel_category(" + Quote(n) + ")").rows.at(0).at(0).s;
-  }
-  return out;
-}
-
 TEST(KernelCategories, GoldenListOfEveryTraceAndSeedName) {
   REQUIRE_SHARED();
-  std::set<std::string> lines;
-  for (const auto& [name, cat] : AllNames()) lines.insert(cat + "\t" + name);
-  ASSERT_GT(lines.size(), 100u) << "too few kernel names found";
-  std::string got;
-  for (const std::string& l : lines) got += l + "\n";
-  const char* update = std::getenv("UPDATE_GOLDEN");
-  if (update && std::string(update) == "1") {
-    WriteFile(GoldenFile(), got);
-    std::cout << "[golden] wrote " << GoldenFile() << "\n";
-    return;
-  }
-  ASSERT_TRUE(fs::exists(GoldenFile()))
-      << GoldenFile() << " is missing; UPDATE_GOLDEN=1 ctest -R conformance.kernel_categories";
-  std::string want = ReadFile(GoldenFile());
-  std::set<std::string> want_lines;
-  std::stringstream ss(want);
-  for (std::string l; std::getline(ss, l);) want_lines.insert(l);
-  std::string diff;
-  for (const std::string& l : want_lines)
-    if (!lines.count(l)) diff += "  - " + l.substr(0, 200) + "\n";
-  for (const std::string& l : lines)
-    if (!want_lines.count(l)) diff += "  + " + l.substr(0, 200) + "\n";
-  EXPECT_TRUE(diff.empty()) << "categories differ from " << GoldenFile()
-                            << " (- golden, + now):\n" << diff
-                            << "If intended: UPDATE_GOLDEN=1 ctest -R conformance.kernel_categories";
+  ExpectGoldenList("kernel_categories",
+                   ValueOfEveryKernelName("category", "nsys_kernel_category"),
+                   "conformance.kernel_categories");
 }
 
 TEST(KernelCategories, SeedExtractionFindsTheKnownNames) {

@@ -141,7 +141,7 @@ TEST_F(Flags, TopLimitsMarkdownButNotCsv) {
   RunResult r = Render({trace, "--top", "5", "--out", dir_ / "o"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string md = ReadFile(dir_ / "o/report.md");
-  size_t h = md.find("| kernel_name | device_id | total_ms |");
+  size_t h = md.find("| kernel | category | device_id | total_ms |");
   ASSERT_NE(h, std::string::npos);
   size_t rows = 0;
   for (size_t at = md.find('\n', h) + 1; at < md.size() && md[at] == '|';
@@ -165,7 +165,7 @@ TEST_F(Flags, TracePathsNeedingUriEscapes) {
     std::string before = ReadFile(path);
     RunResult r = Render({path});
     EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
-    EXPECT_NE(r.out.find("| gemm_kernel | 0 | 0.060 |"), std::string::npos) << name;
+    EXPECT_NE(r.out.find("| gemm_kernel | gemm | 0 | 0.060 |"), std::string::npos) << name;
     EXPECT_EQ(ReadFile(path), before);
   }
   // Relative path and a path starting with "//".

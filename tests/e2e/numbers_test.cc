@@ -119,7 +119,7 @@ TEST_F(BasicTrace, KernelTotals) {
   EXPECT_EQ(rows[0][0], "gemm_kernel");
   EXPECT_EQ(rows[2][0], "tiny_kernel");
   // Markdown rounds: ms 3, us 2, pct 1 decimals.
-  EXPECT_NE(md_.find("| gemm_kernel | 0 | 0.060 | 3 | 20.00 | 20.00 | 28.00 | 56.6 |"),
+  EXPECT_NE(md_.find("| gemm_kernel | gemm | 0 | 0.060 | 3 | 20.00 | 20.00 | 28.00 | 56.6 |"),
             std::string::npos) << md_;
 }
 
@@ -284,8 +284,10 @@ TEST_F(BasicTrace, CsvHoldsViewPrecision) {
   ASSERT_EQ(rows.size(), 4u);  // header + 3
   EXPECT_EQ(rows[0][0], "kernel_name");
   EXPECT_EQ(rows[1][0], "gemm_kernel");
-  EXPECT_EQ(rows[1][2], "0.06");
-  EXPECT_EQ(rows[1][7], "56.604");
+  EXPECT_EQ(rows[0][1], "kernel");
+  EXPECT_EQ(rows[1][1], "gemm_kernel");
+  EXPECT_EQ(rows[1][3], "0.06");
+  EXPECT_EQ(rows[1][8], "56.604");
   auto gaps = ParseCsv(ReadFile(dir_ / "out/tables/gpu_idle.csv"), &ok);
   ASSERT_TRUE(ok);
   ASSERT_EQ(gaps.size(), 3u);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -80,6 +81,9 @@ std::vector<std::string> DeclaredColumns(const std::string& list) {
   for (std::string item; std::getline(in, item, ',');) {
     item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
     if (!item.empty() && item.back() == '?') item.pop_back();
+    // "a|b": both columns (a, or b where a collides).
+    for (size_t bar; (bar = item.find('|')) != std::string::npos; item.erase(0, bar + 1))
+      out.push_back(item.substr(0, bar));
     if (!item.empty()) out.push_back(item);
   }
   return out;
@@ -129,6 +133,39 @@ TEST(ReportDeclarations, MarkdownColumnsExistInTheirViewsBasicTrace) {
 
 TEST(ReportDeclarations, MarkdownColumnsExistInTheirViewsExample) {
   CheckDeclarations(NSYSEXPLAIN_EXAMPLE_TRACE);
+}
+
+// llm_help lists every public object the extension registers (views and
+// tables of the view pack, functions, table-valued functions), each with a
+// description and an example query that runs on the bundled example trace.
+TEST(Help, EveryPublicObjectIsListedAndEveryExampleRuns) {
+  Conn c(NSYSEXPLAIN_EXAMPLE_TRACE);
+  std::map<std::string, std::vector<std::string>> help;
+  for (auto& r : c.Query("SELECT name, kind, call, description, example, source FROM llm_help"))
+    EXPECT_TRUE(help.emplace(r[0], r).second) << "listed twice: " << r[0];
+  std::set<std::string> registered;
+  for (auto& r : c.Query("SELECT name FROM sqlite_temp_master WHERE type IN ('view', 'table') "
+                         "AND name LIKE 'llm\\_%' ESCAPE '\\'"))
+    registered.insert(r[0]);
+  for (auto& r : c.Query("SELECT name FROM pragma_function_list WHERE name LIKE 'nsys\\_%' "
+                         "ESCAPE '\\' UNION SELECT name FROM pragma_module_list "
+                         "WHERE name LIKE 'nsys\\_%' ESCAPE '\\'"))
+    registered.insert(r[0]);
+  EXPECT_GT(registered.size(), 50u);
+  for (const std::string& name : registered)
+    EXPECT_TRUE(help.count(name)) << name << " is registered but not in llm_help";
+  for (const auto& [name, row] : help) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(registered.count(name)) << "in llm_help but not registered";
+    EXPECT_FALSE(row[3].empty()) << "no description";
+    EXPECT_LT(row[3].size(), 400u);
+    EXPECT_FALSE(row[5].empty()) << "no source";
+    ASSERT_FALSE(row[4].empty()) << "no example";
+    EXPECT_NE(row[4].find(name), std::string::npos) << "the example does not use it";
+    c.Query(row[4]);  // fails the test on an SQL error
+  }
+  // The private helpers stay out.
+  EXPECT_TRUE(c.Query("SELECT name FROM llm_help WHERE name LIKE '\\_%' ESCAPE '\\'").empty());
 }
 
 }  // namespace

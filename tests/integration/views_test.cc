@@ -163,13 +163,13 @@ TEST_F(ViewTest, LaunchLatency) {
   t().K(500000, 501000, "E", 0, p2, 1);
   Conn& c = Open();
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_launch_latency")),
-            "A|cudaLaunchKernel|0|3|3|6.667|6.0|9.92|10.0|11.667|5.0|21.8|25.58|"
+            "A|A|other|cudaLaunchKernel|0|3|3|6.667|6.0|9.92|10.0|11.667|5.0|21.8|25.58|"
             "26.0|4.0|20.0|20.0|20.0|0.06\n"
-            "C|cudaGraphLaunch|1|1|1|20.0|20.0|20.0|20.0|40.0|40.0|40.0|40.0|"
+            "C|C|other|cudaGraphLaunch|1|1|1|20.0|20.0|20.0|20.0|40.0|40.0|40.0|40.0|"
             "40.0|40.0|20.0|20.0|20.0|0.02\n"
-            "B|cudaGraphLaunch|1|2|1|20.0|20.0|20.0|20.0|17.5|17.5|23.5|24.85|"
+            "B|B|other|cudaGraphLaunch|1|2|1|20.0|20.0|20.0|20.0|17.5|17.5|23.5|24.85|"
             "25.0|10.0|7.5|7.5|9.95|0.015\n"
-            "E|cudaLaunchKernel|0|1|1|2.0|2.0|2.0|2.0|498.0|498.0|498.0|498.0|"
+            "E|E|other|cudaLaunchKernel|0|1|1|2.0|2.0|2.0|2.0|498.0|498.0|498.0|498.0|"
             "498.0|498.0|1.0|1.0|1.0|0.001\n");
   EXPECT_EQ(Render(c.Query("SELECT pid, device_id, stream_id, kernel_name, kernels, "
                            "api_calls, queue_avg_us FROM llm_launch_latency_by_stream")),
@@ -191,8 +191,8 @@ TEST_F(ViewTest, KernelTails) {
   Conn& c = Open();
   // p95 = 10 + 0.05 * 490, p99 = 10 + 0.81 * 490; tail = 490 us of 940 us.
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_kernel_tails")),
-            "T|0|20|0.69|10.0|10.0|34.5|406.9|500.0|50.0|40.69|1|1|0.49|52.128|T\n"
-            "U|0|5|0.25|50.0|50.0|50.0|50.0|50.0|1.0|1.0|NULL|NULL|0.0|0.0|U\n");
+            "T|T|other|0|20|0.69|10.0|10.0|34.5|406.9|500.0|50.0|40.69|1|1|0.49|52.128|T\n"
+            "U|U|other|0|5|0.25|50.0|50.0|50.0|50.0|50.0|1.0|1.0|NULL|NULL|0.0|0.0|U\n");
   EXPECT_EQ(c.Text("SELECT severity || ' ' || evidence FROM llm_findings "
                    "WHERE rule = 'kernel_tail_score'"),
             "medium `T` (device 0): tail 0.490 ms = 52.1% of all kernel time (p50 10.00 "
@@ -365,7 +365,7 @@ TEST_F(ViewTest, LaunchStorm) {
             "100|1000|0.010002|99980.004|2.0|3.0|12.0|90.0|90.0|100.0|1\n"
             "300|2|0.00015|13333.333|50.0|50.0|50.0|0.0|0.0|0.0|0\n");
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_tiny_kernels")),
-            "small_k|900|2.0|1.8\n");
+            "small_k|small_k|other|900|2.0|1.8\n");
   EXPECT_EQ(c.Text("SELECT rule || ':' || severity FROM llm_findings "
                    "WHERE rule = 'launch_storm'"),
             "launch_storm:high");
