@@ -1,7 +1,10 @@
 -- GPU busy/idle from the union of kernel intervals per device. Source:
 -- CUPTI_ACTIVITY_KIND_KERNEL start/end grouped by deviceId. The window is the
 -- device's first kernel start to last kernel end; memcpy/memset are not
--- counted as busy; overlapping kernels on several streams count once.
+-- counted as busy; overlapping kernels on several streams count once. In a
+-- graph-mode capture (--cuda-graph-trace=graph) the executions of CUDA graphs
+-- (CUPTI_ACTIVITY_KIND_GRAPH_TRACE) count as busy too: their kernels are not
+-- in the kernel table.
 
 CREATE TEMP VIEW IF NOT EXISTS llm_gpu_idle(
   device_id,            -- CUDA device ordinal
@@ -10,6 +13,7 @@ CREATE TEMP VIEW IF NOT EXISTS llm_gpu_idle(
   idle_ms,              -- window - busy
   idle_pct_of_window,   -- idle share, 0..100
   kernel_count,         -- kernels on the device
+  graph_executions,     -- graph-mode CUDA graph executions counted as busy
   gap_count,            -- number of idle gaps
   largest_gap_ms        -- longest idle gap
 ) AS
@@ -18,7 +22,7 @@ SELECT g.device_id, round((window_end_ns - window_start_ns) / 1e6, 6),
        round((window_end_ns - window_start_ns - busy_ns) / 1e6, 6),
        round(100.0 * (window_end_ns - window_start_ns - busy_ns)
              / nullif(window_end_ns - window_start_ns, 0), 3),
-       kernels, gaps, round(largest_gap_ns / 1e6, 6)
+       kernels, graph_executions, gaps, round(largest_gap_ns / 1e6, 6)
 FROM _nsys_gpu_idle AS g
 ORDER BY g.device_id;
 
@@ -56,8 +60,10 @@ WHERE idle_pct_of_window >= 20;
 CREATE TEMP VIEW IF NOT EXISTS _nsys_gpu_idle_sections AS VALUES
   (11, 'gpu_idle', 'GPU idle estimate (from kernel timeline)',
    'llm_gpu_idle, llm_gpu_idle_gaps',
-   'Union of kernel intervals from `CUPTI_ACTIVITY_KIND_KERNEL` per '
-   || '`deviceId`, within the device''s first-kernel..last-kernel window.',
+   'Union of kernel intervals from `CUPTI_ACTIVITY_KIND_KERNEL` (and, in '
+   || 'graph-mode captures, graph executions from '
+   || '`CUPTI_ACTIVITY_KIND_GRAPH_TRACE`) per `deviceId`, within the '
+   || 'device''s first-kernel..last-kernel window.',
    'Excludes memcpy/memset; warm-up or a long idle tail inflates idle %; '
    || 'device ids are per-process CUDA ordinals.', 'kernels', NULL);
 

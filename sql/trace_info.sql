@@ -33,7 +33,15 @@ SELECT 'timestamp_unit_basis',
             ELSE 'kernel_window_ns_lt_1ms' END
 FROM _nsys_launch_storm WHERE pid IS NULL
 UNION ALL
-SELECT key, CAST(value AS TEXT) FROM _nsys_data_quality;
+SELECT key, CAST(value AS TEXT) FROM _nsys_data_quality
+UNION ALL
+SELECT 'cuda_graph_mode_detected', mode FROM _nsys_cuda_graph_mode
+UNION ALL
+SELECT 'cuda_graph_launch_calls', CAST(graph_launch_calls AS TEXT)
+FROM _nsys_cuda_graph_mode
+UNION ALL
+SELECT 'cuda_graph_trace_rows', CAST(graph_trace_rows AS TEXT)
+FROM _nsys_cuda_graph_mode;
 
 -- Warnings about the capture itself (see sql/_report.sql for the conventions).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_warnings AS
@@ -56,18 +64,7 @@ SELECT 30, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '
               || 'suspect.', kernel_window_ns) AS message
-FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
-UNION ALL
-SELECT 100, 'warning', 'graph_mode_capture',
-       'CUDA graphs were traced in graph mode (CUDA_GRAPH_TRACE_OPTIONS:MODE='
-       || graph_mode || ') and cudaGraphLaunch calls exist: kernels inside '
-       || 'graphs are not in the kernel table, so kernel time, GPU busy time '
-       || 'and launch counts miss them. Re-capture with '
-       || '--cuda-graph-trace=node.'
-FROM _nsys_facts
-WHERE lower(graph_mode) = 'graph'
-  AND EXISTS (SELECT 1 FROM _nsys_api_calls
-              WHERE base_name IN ('cudaGraphLaunch', 'cuGraphLaunch'));
+FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
   (100, 'derivation', 'Derivation & assumptions', 'llm_trace_info',

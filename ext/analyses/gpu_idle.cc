@@ -4,6 +4,7 @@
 #include <map>
 
 #include "analyses/analysis.h"
+#include "analyses/cuda_graphs.h"
 #include "core/saturating.h"
 #include "core/timing.h"
 
@@ -12,12 +13,16 @@ namespace nsysexplain {
 GpuIdle::Result GpuIdle::Compute(Session& s, const Scope& scope) {
   auto kp = s.kernels(scope);
   const core::Kernels& k = *kp;
+  // Graph mode: the graphs' kernels are not in the kernel table, their
+  // executions are (docs/SEMANTICS.md, "CUDA graphs").
+  auto gt = s.Get<GraphTrace>(scope);
   core::ScopedTimer tm("gpu_idle");
   // Kernels per device, counted first so each device's intervals are one
   // exact allocation; one device's intervals are in memory at a time (one
   // pass over device_id per device, cheap next to the copies it saves).
   std::map<int32_t, size_t> counts;
   for (size_t i = 0; i < k.size(); ++i) ++counts[k.device_id[i]];
+  for (const GraphExecution& x : gt->rows) ++counts[x.device_id];
   Result out;
   for (const auto& [dev, n] : counts) {
     std::vector<core::Interval> iv;
@@ -27,6 +32,11 @@ GpuIdle::Result GpuIdle::Compute(Session& s, const Scope& scope) {
     DeviceIdle d;
     d.device = dev;
     d.kernels = static_cast<int64_t>(iv.size());
+    for (const GraphExecution& x : gt->rows)
+      if (x.device_id == dev) {
+        iv.push_back({x.start, x.end});
+        ++d.graph_executions;
+      }
     d.window_start = INT64_MAX;
     d.window_end = INT64_MIN;
     for (const auto& x : iv) {
@@ -107,14 +117,18 @@ NSYSEXPLAIN_ANALYSIS(gpu_idle) {
                    "CUDA device ordinal (per process)"},
                   {"kernels", kInt, [](const DeviceIdle& d, Cell& c) { c.Int(d.kernels); },
                    "kernels on the device"},
+                  {"graph_executions", kInt,
+                   [](const DeviceIdle& d, Cell& c) { c.Int(d.graph_executions); },
+                   "graph-mode graph executions counted as busy (their kernels are not "
+                   "in the kernel table)"},
                   {"window_start_ns", kInt,
                    [](const DeviceIdle& d, Cell& c) { c.Int(d.window_start); },
-                   "first kernel start"},
+                   "first kernel (or graph execution) start"},
                   {"window_end_ns", kInt,
                    [](const DeviceIdle& d, Cell& c) { c.Int(d.window_end); },
-                   "last kernel end"},
+                   "last kernel (or graph execution) end"},
                   {"busy_ns", kInt, [](const DeviceIdle& d, Cell& c) { c.Int(d.busy); },
-                   "length of the union of kernel intervals"},
+                   "length of the union of kernel (and graph execution) intervals"},
                   {"gaps", kInt,
                    [](const DeviceIdle& d, Cell& c) { c.Int(int64_t(d.gap_count)); },
                    "idle gaps inside the window"},

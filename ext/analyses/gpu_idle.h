@@ -14,6 +14,9 @@ namespace nsysexplain {
 struct DeviceIdle {
   int32_t device;
   int64_t window_start, window_end, busy, kernels;
+  // CUDA graph executions (graph-mode CUPTI_ACTIVITY_KIND_GRAPH_TRACE rows)
+  // counted as busy intervals beside the kernels.
+  int64_t graph_executions = 0;
   int64_t largest_gap = 0;  // 0 when there is no gap
   size_t first_gap = 0, gap_count = 0;  // its gaps in GpuIdle::Result::gaps
 };

@@ -97,8 +97,17 @@ TEST_F(BasicTrace, JsonEnvelope) {
                      "pids", "kernels_by_pid",
                      "launch_storm_by_pid", "sync_by_pid", "launch_storm", "sync",
                      "gpu_idle", "nvtx_ranges", "nvtx_kernel_time", "nvtx_by_pid",
-                     "kernel_tails", "launch_latency", "derivation"}));
-  for (const auto& s : report_["sections"]) EXPECT_TRUE(s["available"]) << s["id"];
+                     "kernel_tails", "launch_latency", "steps", "cuda_graphs",
+                     "derivation"}));
+  // The basic trace has no CUDA graphs; every other section is available.
+  for (const auto& s : report_["sections"]) {
+    if (s["id"] == "cuda_graphs") {
+      EXPECT_FALSE(s["available"]);
+      EXPECT_NE(s["reason"].get<std::string>().find("no cudaGraphLaunch calls"), std::string::npos);
+    } else {
+      EXPECT_TRUE(s["available"]) << s["id"];
+    }
+  }
 }
 
 TEST_F(BasicTrace, KernelTotals) {

@@ -211,14 +211,14 @@ TEST_F(ViewTest, GpuIdleAndGaps) {
   // 10000 (attn is inside gemm; gemm/fill touch); gaps [4000,5000) and
   // [10000,20000). dev1: window 3000, busy 3000, no gap.
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_gpu_idle")),
-            "0|0.021|0.01|0.011|52.381|5|2|0.01\n"
-            "1|0.003|0.003|0.0|0.0|2|0|NULL\n");
+            "0|0.021|0.01|0.011|52.381|5|0|2|0.01\n"
+            "1|0.003|0.003|0.0|0.0|2|0|0|NULL\n");
   EXPECT_EQ(Render(c.Query("SELECT * FROM llm_gpu_idle_gaps")),
             "0|10000|20000|0.01\n"
             "0|4000|5000|0.001\n");
   EXPECT_EQ(Render(c.Query("SELECT * FROM _nsys_gpu_idle")),
-            "0|5|1000|22000|10000|2|10000\n"
-            "1|2|3000|6000|3000|0|NULL\n");
+            "0|5|0|1000|22000|10000|2|10000\n"
+            "1|2|0|3000|6000|3000|0|NULL\n");
   // The same numbers from the generic building blocks.
   EXPECT_EQ(c.Int("SELECT nsys_union_ns(start, \"end\") FROM "
                   "CUPTI_ACTIVITY_KIND_KERNEL WHERE deviceId = 0"),
@@ -875,8 +875,13 @@ TEST_F(ViewTest, EveryViewRuns) {
     SCOPED_TRACE(v[0].s);
     c.Query("SELECT * FROM " + v[0].s);
   }
+  // The fixtures have no CUDA graphs and no host syncs (no steps): every
+  // other section is available.
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            static_cast<int64_t>(nsysexplain::testing::kReportSections));
+            static_cast<int64_t>(nsysexplain::testing::kReportSections) - 2);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE NOT available "
+                  "AND section_id IN ('cuda_graphs', 'steps')"),
+            2);
 }
 
 }  // namespace

@@ -570,6 +570,20 @@ void CheckViews(Db& db, const json& t) {
                {"window_ns", "busy_ns", "idle_ns", "kernels"});
   }
   {
+    SCOPED_TRACE("llm_steps");
+    Table ext;
+    db.Query("SELECT pid, phase, count(*) FROM llm_steps GROUP BY pid, phase",
+             [&](sqlite3_stmt* st) {
+               ext[{std::to_string(I64(st, 0)), Text(st, 1)}] = {I64(st, 2)};
+             });
+    Table truth;
+    for (const auto& row : t["steps"]) {
+      for (const auto& [k, v] : row.items())
+        if (k != "pid") truth[{std::to_string(row["pid"].get<int64_t>()), k}] = {v.get<int64_t>()};
+    }
+    ExpectSame("llm_steps", truth, ext, {"steps"});
+  }
+  {
     SCOPED_TRACE("llm_pids");
     Table ext;
     db.Query("SELECT pid, kernel_count, total_kernel_time_ms FROM llm_pids",

@@ -242,6 +242,11 @@ bool Simulator::Launch(Proc& p, int t, int kernel, Stream& s, double scale,
       std::max(c.end + p.rng.Duration(2500, 0.6, 0), ready_at);
   PlaceKernel(p, kernel, s, ready, dur, c.corr, 0, 0,
               kernel == kNcclAllReduce || kernel == kNcclAllGather);
+  if (t == kMain) {
+    ++p.step_launches;
+    p.step_attention |=
+        kernel == kFlashFwd || kernel == kUnifiedAttn2d || kernel == kUnifiedAttn3d;
+  }
   return true;
 }
 

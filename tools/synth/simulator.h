@@ -95,6 +95,7 @@ class Simulator {
   void GraphLaunch(Proc& p, const Graph& g);
   void Housekeeping(Proc& p, const BatchPlan& plan);
   void MaybeOpenTail(Proc& p);
+  void EndStep(Proc& p, const char* phase);
   void FinishProcess(Proc& p);
 
   // Events.

@@ -97,6 +97,11 @@ struct Simulator::Proc {
   int64_t event_sync_id = 0;
   int64_t callchain_id = 0;
   int64_t step_counter = 0;
+  // The serving-loop step being issued on the main thread (docs/SEMANTICS.md,
+  // "Steps"): its kernel launches and what they reveal.
+  int64_t step_launches = 0;
+  bool step_attention = false;  // an attention kernel of the step's phase
+  bool step_graph = false;
   int64_t request_seq = 0;
   int64_t budget = 0;
   int64_t kernels = 0;

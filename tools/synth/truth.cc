@@ -64,6 +64,14 @@ nlohmann::ordered_json Truth::ToJson(const nlohmann::ordered_json& meta) const {
   using J = nlohmann::ordered_json;
   J out;
   out["generator"] = meta;
+  // Steps per process and phase (docs/SEMANTICS.md, "Steps").
+  J steps = J::array();
+  for (const auto& [proc, phases] : steps_) {
+    J row{{"pid", pids_[proc]}};
+    for (const auto& [phase, n] : phases) row[phase] = n;
+    steps.push_back(row);
+  }
+  out["steps"] = steps;
   out["rows"] = J{{"kernel", rows_.kernel},
                   {"runtime", rows_.runtime},
                   {"runtime_backtrace", rows_.runtime_backtrace},

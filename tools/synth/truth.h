@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -43,6 +45,8 @@ class Truth {
   void AddApi(int api, int64_t duration);
   void AddRangeClosed(int name, int64_t duration);
   void AddRangeOpen(int name);
+  // One serving-loop step of process `proc`, by phase.
+  void AddStep(int proc, const std::string& phase) { ++steps_[proc][phase]; }
 
   RowCounts& rows() { return rows_; }
   const RowCounts& rows() const { return rows_; }
@@ -76,6 +80,7 @@ class Truth {
   std::vector<Acc> innermost_;
   std::vector<Acc> inclusive_;
   int64_t attributed_ns_ = 0;
+  std::map<int, std::map<std::string, int64_t>> steps_;  // proc -> phase -> n
 };
 
 }  // namespace nsysexplain::synth

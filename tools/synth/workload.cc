@@ -134,6 +134,15 @@ void Simulator::Housekeeping(Proc& p, const BatchPlan& plan) {
   c = EndCall(p, kMain, kApiDeviceSynchronize, c,
               done + p.rng.Duration(4 * kUs, 0.4, 0));
   WriteSyncRow(p, kApiDeviceSynchronize, c, kNoStream, -1);
+  EndStep(p, "unknown");
+}
+
+void Simulator::EndStep(Proc& p, const char* phase) {
+  // A step the extension can see: it launched something on the main thread.
+  if (p.step_launches > 0) truth_.AddStep(p.index, phase);
+  p.step_launches = 0;
+  p.step_attention = false;
+  p.step_graph = false;
 }
 
 void Simulator::MaybeOpenTail(Proc& p) {
@@ -200,6 +209,10 @@ void Simulator::RunStep(Proc& p, const BatchPlan& plan, bool prefill,
     WriteSyncRow(p, sync_api, c, kNoStream, -1);
   }
   if (ranges) Pop(p, kMain);  // execute_model
+  // Decode steps are known by their decode attention or their graph replay;
+  // a step cut short by the kernel budget may lack the attention kernel.
+  EndStep(p, prefill ? (p.step_attention ? "prefill" : "unknown")
+                     : (p.step_attention || p.step_graph ? "decode" : "unknown"));
   Filler(p, kMain, 1.0);
 }
 
@@ -334,6 +347,8 @@ void Simulator::GraphLaunch(Proc& p, const Graph& g) {
   const double nodes = static_cast<double>(g.nodes.size());
   const Call c = Api(p, kMain, kApiGraphLaunch,
                      p.rng.Duration(24000 * (0.5 + nodes / 800.0), 0.3));
+  ++p.step_launches;
+  p.step_graph = true;
   ComputeEnclosing(p, kMain);
   const int64_t ready = c.end + p.rng.Duration(4 * kUs, 0.4, 0);
   for (int64_t i = 0; i < n; ++i) {
