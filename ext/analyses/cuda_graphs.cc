@@ -72,7 +72,7 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
         core::ClassifyMarker(name) == core::MarkerKind::kGraphLaunch)
       continue;
     auto& e = eager[g.pid];
-    e.first += g.stats.total;
+    e.first = core::SatAdd(e.first, g.stats.total);
     e.second += g.stats.count;
   }
   auto eager_avg = [&](int64_t pid) {
@@ -101,9 +101,9 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
   auto add_launch = [](GraphRow& g, int64_t gpu, int64_t busy, int64_t api, int64_t b,
                        int64_t e) {
     ++g.launches;
-    g.gpu_ns += gpu;
-    g.busy_ns += busy;
-    g.api_ns += api;
+    g.gpu_ns = core::SatAdd(g.gpu_ns, gpu);
+    g.busy_ns = core::SatAdd(g.busy_ns, busy);
+    g.api_ns = core::SatAdd(g.api_ns, api);
     g.first_ns = std::min(g.first_ns, b);
     g.last_ns = std::max(g.last_ns, e);
   };
@@ -115,7 +115,7 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
     ++out.graph_launch_calls;
     if (mk.correlation_id[m] >= 0)
       launch_call[{core::ProcessKey(mk.global_tid[m]), mk.correlation_id[m]}] =
-          mk.end[m] - mk.start[m];
+          core::SatSub(mk.end[m], mk.start[m]);
   }
 
   // Node mode: the kernels of each graph-launch row, in start order.
@@ -143,7 +143,7 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
     for (auto it = b; it != e; ++it) {
       last_end = std::max(last_end, k.end[*it]);
       h = (h ^ k.name[*it]) * 1099511628211ull;
-      gpu += k.end[*it] - k.start[*it];
+      gpu = core::SatAdd(gpu, core::SatSub(k.end[*it], k.start[*it]));
       iv.push_back({k.start[*it], k.end[*it]});
     }
     int64_t busy = core::UnionLength(core::MergeIntervals(iv));
@@ -153,7 +153,7 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
     g.first_kernel = k.name[*b];
     if (g.kernels < 0) g.kernels = 0;
     g.kernels += e - b;
-    add_launch(g, gpu, busy, r.end[l] - r.start[l], k.start[*b], last_end);
+    add_launch(g, gpu, busy, core::SatSub(r.end[l], r.start[l]), k.start[*b], last_end);
   }
 
   // Graph mode: one GPU interval per launch.
@@ -167,7 +167,7 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
       auto it = launch_call.find({core::ProcessKey(x.global_pid), x.correlation_id});
       if (it != launch_call.end()) api = it->second;
     }
-    add_launch(g, x.end - x.start, x.end - x.start, api, x.start, x.end);
+    add_launch(g, core::SatSub(x.end, x.start), core::SatSub(x.end, x.start), api, x.start, x.end);
   }
   std::sort(out.graphs.begin(), out.graphs.end(), [](const GraphRow& a, const GraphRow& b) {
     if (a.pid != b.pid) return a.pid < b.pid;

@@ -13,6 +13,7 @@
 #include "core/api_names.h"
 #include "core/global_tid.h"
 #include "core/kernel_name.h"
+#include "core/saturating.h"
 #include "core/steps.h"
 #include "core/timing.h"
 #include "launch_index.h"
@@ -168,7 +169,7 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
           for (uint32_t j = li->first[l]; j < li->first[l + 1]; ++j) {
             uint32_t kk = li->kernels[j];
             ++st.kernels;
-            st.kernel_ns += k.end[kk] - k.start[kk];
+            st.kernel_ns = core::SatAdd(st.kernel_ns, core::SatSub(k.end[kk], k.start[kk]));
             gpu_end = std::max(gpu_end, k.end[kk]);
             ++dev_votes[k.device_id[kk]];
             core::AttentionPhase ph = name_info(k.name[kk]).first;
@@ -192,8 +193,8 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
         st.idle_launching_ns = core::IdleInside(g, d->gap_count, d->window_start,
                                                 d->window_end, st.start, last_launch_end);
       } else {
-        st.idle_ns = st.end - st.start;
-        st.idle_launching_ns = last_launch_end - st.start;
+        st.idle_ns = core::SatSub(st.end, st.start);
+        st.idle_launching_ns = core::SatSub(last_launch_end, st.start);
       }
       // Phase from kernel evidence.
       const bool p = st.prefill_attention > 0;

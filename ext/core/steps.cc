@@ -1,5 +1,7 @@
 #include "steps.h"
 
+#include "saturating.h"
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -48,19 +50,20 @@ std::vector<StepSpan> SplitAtGraphLaunches(const std::vector<HostCall>& launches
 namespace {
 int64_t Overlap(int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
   int64_t lo = std::max(a0, b0), hi = std::min(a1, b1);
-  return hi > lo ? hi - lo : 0;
+  return hi > lo ? SatSub(hi, lo) : 0;
 }
 }  // namespace
 
 int64_t IdleInside(const Interval* gaps, size_t gap_count,
                    int64_t window_start, int64_t window_end, int64_t a, int64_t b) {
   if (b <= a) return 0;
-  int64_t idle = Overlap(a, b, INT64_MIN, window_start) + Overlap(a, b, window_end, INT64_MAX);
+  int64_t idle = SatAdd(Overlap(a, b, INT64_MIN, window_start),
+                        Overlap(a, b, window_end, INT64_MAX));
   const Interval* begin = gaps;
   const Interval* end = gaps + gap_count;
   // The first gap that ends after a.
   auto it = std::upper_bound(begin, end, a, [](int64_t x, const Interval& g) { return x < g.end; });
-  for (; it != end && it->start < b; ++it) idle += Overlap(a, b, it->start, it->end);
+  for (; it != end && it->start < b; ++it) idle = SatAdd(idle, Overlap(a, b, it->start, it->end));
   return idle;
 }
 
