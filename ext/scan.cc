@@ -39,7 +39,7 @@ struct SinkState {
   RowFn* fn;
   bool utf8;
   std::exception_ptr error;
-  std::atomic<uint64_t>* progress;  // core::tls_scan_progress (nullptr: unheard)
+  std::atomic<uint64_t>* progress;  // core::CurrentScanProgress() (nullptr: unheard)
   uint64_t pending = 0;             // rows not counted into it yet
 };
 
@@ -85,7 +85,7 @@ void Scan(sqlite3* db, bool is_private, const Select& q, RowFn fn) {
   std::string cols = q.Columns(), from = q.From(is_private);
   bool utf8 = IsUtf8(db, is_private ? "main" : q.schema().db);
   if (is_private) {
-    SinkState state{&fn, utf8, nullptr, core::tls_scan_progress};
+    SinkState state{&fn, utf8, nullptr, core::CurrentScanProgress()};
     int rc = sqlite3_create_function_v2(db, "_nsys_sink", -1, SQLITE_UTF8,
                                         &state, nullptr, SinkStep, SinkFinal,
                                         nullptr);
@@ -107,7 +107,7 @@ void Scan(sqlite3* db, bool is_private, const Select& q, RowFn fn) {
   Stmt st(db, "SELECT " + cols + " FROM " + from);
   int n = sqlite3_column_count(st.get());
   std::vector<sqlite3_value*> vals(static_cast<size_t>(n));
-  std::atomic<uint64_t>* progress = core::tls_scan_progress;
+  std::atomic<uint64_t>* progress = core::CurrentScanProgress();
   uint64_t pending = 0;
   while (st.Step()) {
     for (int i = 0; i < n; ++i) vals[i] = sqlite3_column_value(st.get(), i);

@@ -17,6 +17,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace nsysexplain::core {
@@ -84,20 +86,41 @@ class LoadProgress {
   std::vector<std::shared_ptr<Table>> tables_;
 };
 
-// The table the scans of this thread count into (nullptr: nobody listens).
-// Set by the loader around one part's scan (ProgressScope).
-inline thread_local std::atomic<uint64_t>* tls_scan_progress = nullptr;
+// The counter the scans of this thread count into (nullptr: nobody
+// listens). Set by the loader around one part's scan (ProgressScope). Kept
+// in a map keyed by thread id, not in a thread_local: TLS in a dlopen'ed
+// module trips LeakSanitizer's thread scan (see interval_gaps_vtab.cc).
+struct ScanProgressThreads {
+  std::mutex mu;
+  std::unordered_map<std::thread::id, std::atomic<uint64_t>*> counters;
+  static ScanProgressThreads& Get() {
+    static ScanProgressThreads t;
+    return t;
+  }
+};
+inline std::atomic<uint64_t>* CurrentScanProgress() {
+  ScanProgressThreads& t = ScanProgressThreads::Get();
+  std::lock_guard<std::mutex> lk(t.mu);
+  auto it = t.counters.find(std::this_thread::get_id());
+  return it == t.counters.end() ? nullptr : it->second;
+}
 
 class ProgressScope {
  public:
-  explicit ProgressScope(std::atomic<uint64_t>* counter) : prev_(tls_scan_progress) {
-    tls_scan_progress = counter;
+  explicit ProgressScope(std::atomic<uint64_t>* counter) : prev_(CurrentScanProgress()) {
+    Set(counter);
   }
-  ~ProgressScope() { tls_scan_progress = prev_; }
+  ~ProgressScope() { Set(prev_); }
   ProgressScope(const ProgressScope&) = delete;
   ProgressScope& operator=(const ProgressScope&) = delete;
 
  private:
+  static void Set(std::atomic<uint64_t>* c) {
+    ScanProgressThreads& t = ScanProgressThreads::Get();
+    std::lock_guard<std::mutex> lk(t.mu);
+    if (c) t.counters[std::this_thread::get_id()] = c;
+    else t.counters.erase(std::this_thread::get_id());
+  }
   std::atomic<uint64_t>* prev_;
 };
 

@@ -44,18 +44,18 @@ TEST(LoadProgress, ListeningIsOffUntilSomeoneListens) {
 
 TEST(LoadProgress, ScopeSetsTheCounterOfThisThreadOnly) {
   std::atomic<uint64_t> a{0}, b{0};
-  EXPECT_EQ(tls_scan_progress, nullptr);
+  EXPECT_EQ(CurrentScanProgress(), nullptr);
   {
     ProgressScope pa(&a);
-    EXPECT_EQ(tls_scan_progress, &a);
-    std::thread([&] { EXPECT_EQ(tls_scan_progress, nullptr); }).join();
+    EXPECT_EQ(CurrentScanProgress(), &a);
+    std::thread([&] { EXPECT_EQ(CurrentScanProgress(), nullptr); }).join();
     {
       ProgressScope pb(&b);
-      EXPECT_EQ(tls_scan_progress, &b);
+      EXPECT_EQ(CurrentScanProgress(), &b);
     }
-    EXPECT_EQ(tls_scan_progress, &a);
+    EXPECT_EQ(CurrentScanProgress(), &a);
   }
-  EXPECT_EQ(tls_scan_progress, nullptr);
+  EXPECT_EQ(CurrentScanProgress(), nullptr);
 }
 
 }  // namespace
