@@ -4,10 +4,17 @@
 -- cudaEventSynchronize, cudaDeviceSynchronize, synchronous copies: a serving
 -- loop waits for each step's sampled tokens) or, where it never syncs, at its
 -- CUDA graph launches. Phase from kernel evidence: prefill-only or
--- decode-only attention kernels, CUDA graph replay (decode).
+-- decode-only attention kernels, CUDA graph replay (decode). Where NVTX
+-- ranges mark the steps (a range whose llm_phase_map phase is prefill,
+-- decode, mixed or step; the outermost such range of a thread), a process's
+-- steps are those ranges (basis nvtx, phase from the map; "step" leaves the
+-- phase to the kernels) and llm_step_agreement compares them with the steps
+-- cut from host events.
 
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
-  ('launch_bound_idle_pct', 10);  -- a step is launch-bound when its GPU idles this % of it while its launches are still being issued
+  ('launch_bound_idle_pct', 10),  -- a step is launch-bound when its GPU idles this % of it while its launches are still being issued
+  ('nvtx_step_ranges', 'execute_model'),  -- NVTX ranges that are serving steps: comma-separated name substrings, case-insensitive ('' = none)
+  ('attention_growth_pct', 30);   -- finding attention_grows: attention per decode step rises this % from the first to the last quarter of the steps
 
 -- One row per serving-loop step: GPU busy/idle inside it, launches, phase.
 -- Example: SELECT phase, count(*), avg(duration_us) FROM llm_steps WHERE NOT warmup GROUP BY phase;
@@ -25,12 +32,13 @@ CREATE TEMP VIEW IF NOT EXISTS llm_steps(
   launch_bound,       -- 1: idle_launching >= launch_bound_idle_pct of the step
   kernels,            -- kernels launched by the step's launch calls
   kernel_us,          -- their summed duration
+  attention_us,       -- ... of those of category attention (llm_kernel_category_rules)
   launches,           -- launch calls (graph launches included)
   graph_launches,     -- CUDA graph launches
-  phase,              -- prefill, decode, mixed or unknown
+  phase,              -- prefill, decode, mixed or unknown (NVTX phase ranges, else kernel evidence)
   evidence,           -- what the phase rests on
   warmup,             -- 1: before the process's last graph capture/instantiation (start-up)
-  basis               -- how the step was cut: sync or graph
+  basis               -- how the step was cut: sync, graph or nvtx (an NVTX step range)
 ) AS
 SELECT pid, device_id, step, start_ns, end_ns, round((end_ns - start_ns) / 1e3, 3),
        round((end_ns - start_ns - idle_ns) / 1e3, 3), round(idle_ns / 1e3, 3),
@@ -41,10 +49,45 @@ SELECT pid, device_id, step, start_ns, end_ns, round((end_ns - start_ns) / 1e3, 
                                                    WHERE key = 'launch_bound_idle_pct')
                                                   * (end_ns - start_ns)
             THEN 1 ELSE 0 END,
-       kernels, round(kernel_ns / 1e3, 3), launches, graph_launches, phase, evidence,
-       warmup, basis
+       kernels, round(kernel_ns / 1e3, 3), round(attention_ns / 1e3, 3), launches,
+       graph_launches, phase, evidence, warmup, basis
 FROM _nsys_steps
 ORDER BY pid, step;
+
+-- Per process with both NVTX step ranges and steps cut from host events:
+-- how well the two agree (an NVTX step matches when it holds the midpoint
+-- of exactly one host-event step).
+-- Example: SELECT pid, nvtx_steps, host_steps, agreement_pct, phase_agreement_pct FROM llm_step_agreement;
+CREATE TEMP VIEW IF NOT EXISTS llm_step_agreement(
+  pid,                  -- OS process id
+  nvtx_steps,           -- steps from NVTX ranges (what llm_steps shows)
+  host_steps,           -- steps cut from host events that overlap them
+  host_basis,           -- how those were cut: sync or graph
+  matched,              -- NVTX steps holding the midpoint of exactly one host-event step
+  agreement_pct,        -- matched / max(nvtx_steps, host_steps), 0..100
+  phase_agreement_pct   -- matched steps with an NVTX phase whose host step's kernel evidence gives that phase, 0..100 (NULL: none has an NVTX phase)
+) AS
+SELECT pid, nvtx_steps, host_steps, host_basis, matched,
+       round(100.0 * matched / nullif(max(nvtx_steps, host_steps), 0), 3),
+       round(100.0 * phase_matched / nullif(phase_known, 0), 3)
+FROM _nsys_step_agreement
+ORDER BY pid;
+
+-- Attention time per steady-state decode step, first vs last quarter of
+-- each process's decode steps (finding attention_grows).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_attention_growth AS
+WITH d AS (
+  SELECT pid, attention_us, kernel_us,
+         ntile(4) OVER (PARTITION BY pid ORDER BY step) AS q
+  FROM llm_steps WHERE phase = 'decode' AND NOT warmup)
+SELECT pid, count(*) AS steps,
+       avg(CASE WHEN q = 1 THEN attention_us END) AS first_us,
+       avg(CASE WHEN q = 4 THEN attention_us END) AS last_us,
+       100.0 * sum(CASE WHEN q = 1 THEN attention_us END)
+         / nullif(sum(CASE WHEN q = 1 THEN kernel_us END), 0) AS first_share,
+       100.0 * sum(CASE WHEN q = 4 THEN attention_us END)
+         / nullif(sum(CASE WHEN q = 4 THEN kernel_us END), 0) AS last_share
+FROM d GROUP BY pid;
 
 -- Steps per phase, start-up (warm-up) steps in a row of their own. nsys
 -- inflates absolute times: the proportions are the trustworthy part.
@@ -129,7 +172,35 @@ SELECT 12, 'medium', 'Prefill dominates GPU time',
        || 'most here.',
        'prefill_dominates'
 FROM llm_step_summary AS p JOIN llm_step_summary AS d ON d.phase = 'decode'
-WHERE p.phase = 'prefill' AND p.busy_share_pct >= 50 AND d.steps > 0;
+WHERE p.phase = 'prefill' AND p.busy_share_pct >= 50 AND d.steps > 0
+UNION ALL
+SELECT 13, 'medium', 'Attention grows across decode steps',
+       printf('PID %d: attention per decode step rises from %.1f us (first '
+              || 'quarter of %d steady-state decode steps) to %.1f us (last '
+              || 'quarter), +%.0f%%; its share of the step''s kernel time '
+              || '%.1f%% -> %.1f%%.', pid, first_us, steps, last_us,
+              100.0 * (last_us / first_us - 1), first_share, last_share),
+       'Attention cost follows the KV-cache length: long generations (or '
+       || 'growing batches) make every decode step slower. Check the '
+       || 'attention kernel in llm_kernel_tails and llm_steps (attention_us '
+       || 'by step); a decode kernel with split-KV / FlashDecoding, prefix '
+       || 'caching, a lower max_model_len or a KV-cache dtype of fp8 bound it.',
+       'attention_grows'
+FROM _nsys_attention_growth
+WHERE steps >= 20 AND first_us > 0
+  AND 100.0 * (last_us / first_us - 1) >= (SELECT value FROM llm_settings
+                                           WHERE key = 'attention_growth_pct');
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_steps_warnings AS
+SELECT 95 AS seq, 'warning' AS severity, 'step_basis_disagree' AS code,
+       printf('PID %d: the NVTX step ranges and the steps cut from host events '
+              || '(%s) agree on only %.0f%% of the steps (%d NVTX, %d host): '
+              || 'llm_steps uses the NVTX ranges; check that '
+              || 'llm_settings.nvtx_step_ranges names whole steps, not parts '
+              || 'of them.', pid, host_basis,
+              agreement_pct, nvtx_steps, host_steps) AS message
+FROM llm_step_agreement
+WHERE agreement_pct < 50;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_steps_needs AS
 SELECT 'steps', EXISTS (SELECT 1 FROM _nsys_steps),
@@ -141,13 +212,17 @@ SELECT 'steps', EXISTS (SELECT 1 FROM _nsys_steps),
 FROM _nsys_facts;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_steps_sections AS VALUES
-  (20, 'steps', 'Steps and phases (prefill vs decode, without NVTX)',
-   'llm_step_summary, llm_steps',
+  (20, 'steps', 'Steps and phases (prefill vs decode)',
+   'llm_step_summary, llm_step_agreement, llm_steps',
    'Launch calls (`CUPTI_ACTIVITY_KIND_RUNTIME` rows matched to kernels by '
    || 'process and `correlationId`, plus `cudaGraphLaunch` calls) of each '
    || 'process''s launch thread, cut at that thread''s host-blocking sync '
-   || 'calls (or graph launches); GPU busy/idle from the kernel timeline of '
-   || 'the step''s device; phase from attention-kernel names and graph replay.',
+   || 'calls (or graph launches), no NVTX needed; where `NVTX_EVENTS` has '
+   || 'step ranges (llm_settings.nvtx_step_ranges), those ranges instead '
+   || '(basis nvtx), compared with the host-event steps in the agreement '
+   || 'table; GPU busy/idle from the kernel timeline of the step''s device; '
+   || 'phase from llm_phase_map ranges, else attention-kernel names and graph '
+   || 'replay.',
    'nsys inflates absolute times: compare proportions, not microseconds. '
    || 'Steps of other threads are not seen; a step whose attention kernels '
    || 'do not tell prefill from decode (vLLM V1 mixed batches) is unknown '
@@ -159,5 +234,9 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_steps_tables AS VALUES
    'phase, steps, step_p50_us, step_p90_us, step_p99_us, step_max_us, '
    || 'kernels_per_step, launches_per_step, graph_step_pct, idle_pct, '
    || 'launch_bound_pct, busy_share_pct', NULL, NULL, NULL, NULL, 0),
-  ('steps', 2, 'steps', 'llm_steps', 20000, NULL, NULL, NULL,
+  ('steps', 2, 'step_agreement', 'llm_step_agreement', NULL,
+   'pid, nvtx_steps, host_steps, host_basis, matched, agreement_pct, '
+   || 'phase_agreement_pct', NULL, 'NVTX step ranges vs steps cut from host events:',
+   NULL, NULL, 0),
+  ('steps', 3, 'steps', 'llm_steps', 20000, NULL, NULL, NULL,
    'Every step (first 20000) is in tables/steps.csv and report.json.', NULL, 0);

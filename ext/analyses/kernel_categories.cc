@@ -25,9 +25,6 @@ CategoryRules ReadCategoryRules(sqlite3* db, std::string* key) {
   return rules;
 }
 
-namespace {
-
-// The same key ReadCategoryRules gives.
 std::string RulesKey(const CategoryRules& rules) {
   std::string key;
   for (const CategoryRule& r : rules)
@@ -35,6 +32,8 @@ std::string RulesKey(const CategoryRules& rules) {
       key += std::to_string(v->size()) + ":" + *v;
   return key;
 }
+
+namespace {
 
 core::KernelCategoryMatcher MakeMatcher(const CategoryRules& rules) {
   std::vector<std::pair<std::string, std::string>> r;

@@ -28,6 +28,8 @@ using CategoryRules = std::vector<CategoryRule>;
 // Reads the rules of the connection (on its thread); `key` gets a string
 // that identifies their content.
 CategoryRules ReadCategoryRules(sqlite3* db, std::string* key);
+// The same key ReadCategoryRules gives for `rules`.
+std::string RulesKey(const CategoryRules& rules);
 
 struct NameCategory {
   uint32_t name;      // kernel name (trace string id)

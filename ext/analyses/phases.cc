@@ -39,16 +39,8 @@ PhaseAttribution::Result PhaseAttribution::Compute(Session& s, const Scope& scop
     uint32_t name = n.labels[l].name;
     auto it = phase_of_name.find(name);
     if (it == phase_of_name.end()) {
-      std::string lower = t->Name(name);
-      for (char& ch : lower)
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      int ph = -1;
-      for (size_t m = 0; m < map.size(); ++m)
-        if (lower.find(map[m].second) != std::string::npos) {
-          ph = phase_of_map[m];
-          break;
-        }
-      it = phase_of_name.emplace(name, ph).first;
+      int m = MatchPhaseMap(map, t->Name(name));
+      it = phase_of_name.emplace(name, m < 0 ? -1 : phase_of_map[size_t(m)]).first;
     }
     phase_of_label[l] = it->second;
   }
@@ -93,11 +85,16 @@ PhaseAttribution::Result PhaseAttribution::Compute(Session& s, const Scope& scop
   return rows;
 }
 
+int MatchPhaseMap(const PhaseMap& map, std::string_view name) {
+  std::string lower(name);
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (size_t m = 0; m < map.size(); ++m)
+    if (lower.find(map[m].second) != std::string::npos) return static_cast<int>(m);
+  return -1;
+}
 
-namespace {
-
-// temp.llm_phase_map as (phase, lower(pattern)), read on every query (the
-// user may change the map; the cache keeps one result per map content).
+// Read on every query: the user may change the map; the cache keeps one
+// result per map content.
 PhaseMap ReadPhaseMap(Session& s, std::string* key) {
   PhaseMap map;
   Stmt st(s.db(), "SELECT CAST(phase AS TEXT), lower(CAST(pattern AS TEXT)) "
@@ -111,7 +108,6 @@ PhaseMap ReadPhaseMap(Session& s, std::string* key) {
   return map;
 }
 
-}  // namespace
 
 NSYSEXPLAIN_ANALYSIS(phases) {
   using P = PhaseRow;

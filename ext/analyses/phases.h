@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +15,13 @@ namespace nsysexplain {
 
 // temp.llm_phase_map as (phase, lower-cased pattern), in rowid order.
 using PhaseMap = std::vector<std::pair<std::string, std::string>>;
+
+// The first row of `map` whose pattern `name` contains, case-insensitively
+// (ASCII), or -1.
+int MatchPhaseMap(const PhaseMap& map, std::string_view name);
+// temp.llm_phase_map of the session's connection (read on its thread), in
+// rowid order; `key` gets a string that identifies its content.
+PhaseMap ReadPhaseMap(Session& s, std::string* key);
 
 struct PhaseRow {
   int64_t pid;  // -1 = all processes

@@ -85,3 +85,25 @@ AttentionPhase AttentionPhaseOf(std::string_view name) {
 }
 
 }  // namespace nsysexplain::core
+
+namespace nsysexplain::core {
+
+int64_t Midpoint(const Interval& x) {
+  return static_cast<int64_t>((static_cast<__int128>(x.start) + x.end) / 2);
+}
+
+std::vector<int64_t> MatchSteps(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  std::vector<int64_t> out(a.size(), -1);
+  // b's midpoints, sorted (b may overlap, so not in start order).
+  std::vector<std::pair<int64_t, int64_t>> mid(b.size());
+  for (size_t j = 0; j < b.size(); ++j) mid[j] = {Midpoint(b[j]), static_cast<int64_t>(j)};
+  std::sort(mid.begin(), mid.end());
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lo = std::lower_bound(mid.begin(), mid.end(), std::pair<int64_t, int64_t>{a[i].start, INT64_MIN});
+    auto hi = std::lower_bound(mid.begin(), mid.end(), std::pair<int64_t, int64_t>{a[i].end, INT64_MIN});
+    if (hi - lo == 1) out[i] = lo->second;
+  }
+  return out;
+}
+
+}  // namespace nsysexplain::core

@@ -56,3 +56,17 @@ enum class AttentionPhase : uint8_t { kNone, kPrefill, kDecode };
 AttentionPhase AttentionPhaseOf(std::string_view kernel_name);
 
 }  // namespace nsysexplain::core
+
+namespace nsysexplain::core {
+
+// Steps of two bases: NVTX step ranges `a` and steps cut from host events
+// `b` (any order). For each a[i]: the index of the one b[j] whose midpoint
+// lies in [a[i].start, a[i].end), or -1 when none or several do (a range that
+// holds two host steps matches neither). A host step starts at its first
+// launch, after the range's input preparation, so intervals do not line up
+// exactly; the midpoint is what both agree on. Where the a are disjoint, a
+// b matches at most one a.
+int64_t Midpoint(const Interval& x);
+std::vector<int64_t> MatchSteps(const std::vector<Interval>& a, const std::vector<Interval>& b);
+
+}  // namespace nsysexplain::core

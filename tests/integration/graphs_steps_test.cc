@@ -147,5 +147,92 @@ TEST_F(GraphsSteps, NoBoundaryNoSteps) {
             "0|no launch thread has a host sync or a CUDA graph launch to cut steps at\n");
 }
 
+// NVTX step ranges replace the host-event steps they overlap and are
+// compared with them. Process 1, one thread, step i (us, at i*1000): NVTX
+// "execute_model" [0, 800) holding "decode" [5, 300) (step 4: "prefill"),
+// cudaLaunchKernel [10, 20) -> paged_attention_v2_kernel [30, 130),
+// cudaLaunchKernel [20, 25) -> gemm [130, 300); sync [400, 700). Host step i
+// = [10, 700): IoU with the NVTX step 690/800.
+TEST_F(GraphsSteps, NvtxStepRangesAndAgreement) {
+  const int64_t us = 1000, tid = Gtid(1, 1), pid = Gpid(1);
+  for (int64_t i = 0; i < 4; ++i) {
+    const int64_t b = i * 1000 * us;
+    t().N(59, b, b + 800 * us, "execute_model", tid);
+    t().N(59, b + 5 * us, b + 300 * us, i < 3 ? "decode" : "prefill", tid);
+    t().R(b + 10 * us, b + 20 * us, "cudaLaunchKernel_v7000", tid, 1 + 2 * i);
+    t().K(b + 30 * us, b + 130 * us, "paged_attention_v2_kernel", 0, pid, 1 + 2 * i);
+    t().R(b + 20 * us, b + 25 * us, "cudaLaunchKernel_v7000", tid, 2 + 2 * i);
+    t().K(b + 130 * us, b + 300 * us, "gemm", 0, pid, 2 + 2 * i);
+    t().R(b + 400 * us, b + 700 * us, "cudaStreamSynchronize_v3020", tid, 100 + i);
+  }
+  Conn& c = Open();
+  EXPECT_EQ(Render(c.Query("SELECT step, start_ns, end_ns, kernels, launches, kernel_us, "
+                           "attention_us, phase, basis FROM llm_steps")),
+            "1|0|800000|2|2|270.0|100.0|decode|nvtx\n"
+            "2|1000000|1800000|2|2|270.0|100.0|decode|nvtx\n"
+            "3|2000000|2800000|2|2|270.0|100.0|decode|nvtx\n"
+            "4|3000000|3800000|2|2|270.0|100.0|prefill|nvtx\n");
+  EXPECT_EQ(Render(c.Query("SELECT evidence FROM llm_steps WHERE step = 4")),
+            "NVTX step range \"execute_model\"; NVTX range \"prefill\" (llm_phase_map: "
+            "prefill); kernels: 1 decode-attention kernels (paged_attention_v2_kernel)\n");
+  // Step 4's kernels say decode, its NVTX range prefill.
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_step_agreement")), "1|4|4|sync|4|100.0|75.0\n");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_warnings WHERE code = 'step_basis_disagree'"), 0);
+  // Without phase ranges, the kernels give the phase.
+  c.Exec("DELETE FROM llm_phase_map");
+  EXPECT_EQ(Render(c.Query("SELECT group_concat(phase || '/' || basis) FROM llm_steps")),
+            "decode/nvtx,decode/nvtx,decode/nvtx,decode/nvtx\n");
+  EXPECT_EQ(Render(c.Query("SELECT matched, phase_agreement_pct FROM llm_step_agreement")),
+            "4|NULL\n");
+  // Without step ranges, the host-event steps are back, phases from NVTX.
+  c.Exec("INSERT INTO llm_phase_map(phase, pattern) VALUES ('decode', 'decode'), "
+         "('prefill', 'prefill')");
+  c.Exec("UPDATE llm_settings SET value = '' WHERE key = 'nvtx_step_ranges'");
+  EXPECT_EQ(Render(c.Query("SELECT group_concat(phase || '/' || basis), max(start_ns) "
+                           "FROM llm_steps")),
+            "decode/sync,decode/sync,decode/sync,prefill/sync|3010000\n");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_step_agreement"), 0);
+}
+
+// NVTX step ranges that each hold two host-event steps: no pair agrees, and
+// the report warns. A fifth host step outside every range stays.
+TEST_F(GraphsSteps, NvtxStepsThatDisagreeAreFlagged) {
+  const int64_t us = 1000, tid = Gtid(1, 1), pid = Gpid(1);
+  for (int64_t i = 0; i < 5; ++i) {
+    const int64_t b = i * 1000 * us;
+    if (i % 2 == 0 && i < 4) t().N(59, b, b + 1800 * us, "Worker.execute_model", tid);
+    t().R(b + 10 * us, b + 20 * us, "cudaLaunchKernel_v7000", tid, 1 + i);
+    t().K(b + 30 * us, b + 300 * us, "gemm", 0, pid, 1 + i);
+    t().R(b + 400 * us, b + 700 * us, "cudaStreamSynchronize_v3020", tid, 100 + i);
+  }
+  Conn& c = Open();
+  EXPECT_EQ(Render(c.Query("SELECT step, start_ns, end_ns, kernels, basis FROM llm_steps")),
+            "1|0|1800000|2|nvtx\n2|2000000|3800000|2|nvtx\n3|4010000|4700000|1|sync\n");
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_step_agreement")), "1|2|4|sync|0|0.0|NULL\n");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_warnings WHERE code = 'step_basis_disagree'"), 1);
+}
+
+// 24 decode steps whose attention kernel grows by 10 us a step (100 ..
+// 330 us) beside a 100 us GEMM: first quarter 125 us, last 305 us.
+TEST_F(GraphsSteps, AttentionGrowsAcrossDecodeSteps) {
+  const int64_t us = 1000, tid = Gtid(1, 1), pid = Gpid(1);
+  for (int64_t i = 0; i < 24; ++i) {
+    const int64_t b = i * 1000 * us, a = (100 + 10 * i) * us;
+    t().R(b, b + 5 * us, "cudaLaunchKernel_v7000", tid, 1 + 2 * i);
+    t().K(b + 10 * us, b + 10 * us + a, "paged_attention_v2_kernel", 0, pid, 1 + 2 * i);
+    t().R(b + 5 * us, b + 8 * us, "cudaLaunchKernel_v7000", tid, 2 + 2 * i);
+    t().K(b + 10 * us + a, b + 110 * us + a, "gemm", 0, pid, 2 + 2 * i);
+    t().R(b + 9 * us, b + 600 * us, "cudaStreamSynchronize_v3020", tid, 1000 + i);
+  }
+  Conn& c = Open();
+  EXPECT_EQ(Render(c.Query("SELECT evidence FROM llm_findings WHERE rule = 'attention_grows'")),
+            "PID 1: attention per decode step rises from 125.0 us (first quarter of 24 "
+            "steady-state decode steps) to 305.0 us (last quarter), +144%; its share of the "
+            "step's kernel time 55.6% -> 75.3%.\n");
+  // Below the threshold: no finding.
+  c.Exec("UPDATE llm_settings SET value = 150 WHERE key = 'attention_growth_pct'");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_findings WHERE rule = 'attention_grows'"), 0);
+}
+
 }  // namespace
 }  // namespace nsysexplain::testing

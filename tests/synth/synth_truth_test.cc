@@ -320,12 +320,13 @@ Table TruthGpu(const json& t) {
   for (const auto& r : Section(t, "gpu")) {
     const std::string dev = std::to_string(J64(r, "device_id"));
     out[{dev}] = {J64(r, "window_start_ns"), J64(r, "window_end_ns"),
-                  J64(r, "busy_ns"), J64(r, "idle_ns"), kernels[dev]};
+                  J64(r, "busy_ns"), J64(r, "idle_ns"), kernels[dev],
+                  J64(r, "graph_executions")};
   }
   return out;
 }
-const std::vector<std::string> kGpuCols = {"window_start_ns", "window_end_ns",
-                                           "busy_ns", "idle_ns", "kernels"};
+const std::vector<std::string> kGpuCols = {"window_start_ns", "window_end_ns", "busy_ns",
+                                           "idle_ns", "kernels", "graph_executions"};
 
 Table TruthPids(const json& t) {
   Table out;
@@ -425,12 +426,12 @@ void CheckDatasets(Db& db, const json& t) {
     SCOPED_TRACE("gpu");
     Table ext;
     db.Query(
-        "SELECT device_id, window_start_ns, window_end_ns, busy_ns, kernels "
-        "FROM _nsys_gpu_idle",
+        "SELECT device_id, window_start_ns, window_end_ns, busy_ns, kernels, "
+        "graph_executions FROM _nsys_gpu_idle",
         [&](sqlite3_stmt* st) {
           const int64_t ws = I64(st, 1), we = I64(st, 2), busy = I64(st, 3);
           ext[{std::to_string(I64(st, 0))}] = {ws, we, busy, we - ws - busy,
-                                               I64(st, 4)};
+                                               I64(st, 4), I64(st, 5)};
         });
     ExpectSame("gpu (_nsys_gpu_idle)", TruthGpu(t), ext, kGpuCols);
   }
@@ -584,6 +585,78 @@ void CheckViews(Db& db, const json& t) {
     ExpectSame("llm_steps", truth, ext, {"steps"});
   }
   {
+    SCOPED_TRACE("llm_kernel_categories");
+    Table ext;
+    db.Query("SELECT category, device_id, calls, total_ms FROM llm_kernel_categories",
+             [&](sqlite3_stmt* st) {
+               ext[{Text(st, 0), std::to_string(I64(st, 1))}] = {I64(st, 2), MsToNs(st, 3)};
+             });
+    Table truth;
+    for (const auto& r : Section(t, "categories"))
+      truth[{r["category"].get<std::string>(), std::to_string(J64(r, "device_id"))}] = {
+          J64(r, "calls"), J64(r, "total_ns")};
+    ExpectSame("llm_kernel_categories", truth, ext, {"calls", "total_ns"});
+  }
+  {
+    // Percentiles and mean queue times are fractional: within 1 ns.
+    SCOPED_TRACE("llm_kernel_tails, llm_launch_latency");
+    std::map<std::pair<std::string, int64_t>, std::vector<double>> tails;
+    db.Query("SELECT kernel_name, device_id, p50_us, p90_us, p99_us FROM llm_kernel_tails",
+             [&](sqlite3_stmt* st) {
+               tails[{Text(st, 0), I64(st, 1)}] = {sqlite3_column_double(st, 2) * 1e3,
+                                                  sqlite3_column_double(st, 3) * 1e3,
+                                                  sqlite3_column_double(st, 4) * 1e3};
+             });
+    size_t n = 0;
+    for (const auto& r : Section(t, "kernel_tails")) {
+      auto it = tails.find({r["name"].get<std::string>(), J64(r, "device_id")});
+      ASSERT_NE(it, tails.end()) << r.dump();
+      const char* keys[] = {"p50_ns", "p90_ns", "p99_ns"};
+      for (int i = 0; i < 3; ++i)
+        EXPECT_NEAR(it->second[size_t(i)], r[keys[i]].get<double>(), 1.0) << r.dump();
+      ++n;
+    }
+    EXPECT_EQ(n, tails.size());
+    std::map<std::pair<std::string, int64_t>, std::pair<int64_t, double>> lat;
+    db.Query("SELECT kernel_name, via_graph, kernels, queue_avg_us FROM llm_launch_latency",
+             [&](sqlite3_stmt* st) {
+               auto& v = lat[{Text(st, 0), I64(st, 1)}];
+               v.first += I64(st, 2);
+               v.second += sqlite3_column_double(st, 3) * 1e3 * double(I64(st, 2));
+             });
+    n = 0;
+    for (const auto& r : Section(t, "queues")) {
+      auto it = lat.find({r["name"].get<std::string>(), J64(r, "via_graph")});
+      ASSERT_NE(it, lat.end()) << r.dump();
+      EXPECT_EQ(it->second.first, J64(r, "kernels")) << r.dump();
+      const double k = double(J64(r, "kernels"));
+      EXPECT_NEAR(it->second.second / k, double(J64(r, "queue_ns_total")) / k, 1.0) << r.dump();
+      ++n;
+    }
+    EXPECT_EQ(n, lat.size());
+  }
+  {
+    SCOPED_TRACE("llm_steps basis and warm-up");
+    Table ext;
+    db.Query("SELECT pid, basis, count(*) FROM llm_steps GROUP BY pid, basis "
+             "UNION ALL SELECT pid, 'warmup', count(*) FROM llm_steps WHERE warmup "
+             "GROUP BY pid",
+             [&](sqlite3_stmt* st) {
+               ext[{std::to_string(I64(st, 0)), Text(st, 1)}] = {I64(st, 2)};
+             });
+    Table truth;
+    for (const auto& row : Section(t, "step_basis")) {
+      for (const auto& [k, v] : row.items())
+        if (k != "pid" && (k != "warmup" || v.get<int64_t>() > 0))
+          truth[{std::to_string(row["pid"].get<int64_t>()), k}] = {v.get<int64_t>()};
+    }
+    ExpectSame("llm_steps basis", truth, ext, {"steps"});
+    // Every NVTX step matches its host-event step one to one.
+    db.Query("SELECT printf('%.1f', coalesce(min(agreement_pct), 100.0)) "
+             "FROM llm_step_agreement",
+             [&](sqlite3_stmt* st) { EXPECT_EQ(Text(st, 0), "100.0"); });
+  }
+  {
     SCOPED_TRACE("llm_pids");
     Table ext;
     db.Query("SELECT pid, kernel_count, total_kernel_time_ms FROM llm_pids",
@@ -724,6 +797,12 @@ const std::vector<Config>& Configs() {
       // One larger trace (still well under a second to generate).
       {"k40000_p4_seed13",
        {"--kernels", "40000", "--processes", "4", "--seed", "13"}},
+      // Graph-mode captures: graph replays as graph-trace rows, no kernels.
+      {"k3000_p2_seed14_graph",
+       {"--kernels", "3000", "--processes", "2", "--seed", "14", "--cuda-graph-trace", "graph"}},
+      {"k20000_p1_seed15_graph",
+       {"--kernels", "20000", "--processes", "1", "--seed", "15", "--cuda-graph-trace",
+        "graph"}},
   };
   return kConfigs;
 }
@@ -874,7 +953,8 @@ TEST_F(Example, TruthReproducibleFromGenerator) {
       "--seed", num(g["seed"]),
       "--layers", num(g["layers"]),
       "--runtime-per-kernel", num(g["runtime_per_kernel"]),
-      "--nvtx-per-kernel", num(g["nvtx_per_kernel"])};
+      "--nvtx-per-kernel", num(g["nvtx_per_kernel"]),
+      "--cuda-graph-trace", g.value("cuda_graph_trace", std::string("node"))};
   int rc = RunProcess(args, dir + "/synth.log");
   ASSERT_EQ(rc, 0) << ReadFile(dir + "/synth.log");
   json regenerated = LoadJson(out + ".truth.json");

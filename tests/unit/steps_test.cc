@@ -129,6 +129,58 @@ TEST(IdleInside, MatchesBruteForce) {
 namespace nsysexplain::core {
 namespace {
 
+TEST(MatchSteps, HandComputed) {
+  // Midpoints of b: 55, 225, 310, 390, 660. a[0] [0,100) holds one (55);
+  // a[1] [100,200) none; a[2] [300,400) two; a[3] [400,500) none (b[4]
+  // starts inside it but its midpoint is outside); a[4] is empty.
+  std::vector<Interval> a = {{0, 100}, {100, 200}, {300, 400}, {400, 500}, {600, 600}};
+  std::vector<Interval> b = {{10, 100}, {150, 300}, {300, 320}, {380, 400}, {420, 900}};
+  auto m = MatchSteps(a, b);
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(m[0], 0);
+  EXPECT_EQ(m[1], -1);
+  EXPECT_EQ(m[2], -1);
+  EXPECT_EQ(m[3], -1);
+  EXPECT_EQ(m[4], -1);
+  // Half-open: a midpoint at a's end is outside.
+  EXPECT_EQ(MatchSteps({{0, 50}}, {{0, 100}})[0], -1);
+  EXPECT_EQ(MatchSteps({{0, 51}}, {{0, 100}})[0], 0);
+  EXPECT_TRUE(MatchSteps({}, {{0, 1}}).empty());
+  EXPECT_EQ(MatchSteps({{0, 1}}, {})[0], -1);
+  // No overflow at the extremes.
+  EXPECT_EQ(Midpoint({INT64_MAX - 2, INT64_MAX}), INT64_MAX - 1);
+  EXPECT_EQ(Midpoint({INT64_MIN, INT64_MIN + 4}), INT64_MIN + 2);
+}
+
+TEST(MatchSteps, MatchesBruteForce) {
+  std::mt19937_64 rng(11);
+  for (int iter = 0; iter < 400; ++iter) {
+    auto make = [&](size_t n, bool overlapping) {
+      std::vector<Interval> v;
+      int64_t t = int64_t(rng() % 50);
+      for (size_t i = 0; i < n; ++i) {
+        int64_t len = int64_t(rng() % 60);
+        v.push_back({t, t + len});
+        t += overlapping ? int64_t(rng() % 40) : len + int64_t(rng() % 20);
+      }
+      return v;
+    };
+    auto a = make(rng() % 30, iter % 3 == 0);
+    auto b = make(rng() % 30, iter % 2 == 0);
+    std::shuffle(b.begin(), b.end(), rng);
+    auto m = MatchSteps(a, b);
+    ASSERT_EQ(m.size(), a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      int64_t want = -1, found = 0;
+      for (size_t j = 0; j < b.size(); ++j) {
+        int64_t mid = (b[j].start + b[j].end) / 2;
+        if (mid >= a[i].start && mid < a[i].end) want = int64_t(j), ++found;
+      }
+      ASSERT_EQ(m[i], found == 1 ? want : -1) << "iter " << iter << " i " << i;
+    }
+  }
+}
+
 TEST(AttentionPhaseOf, Variants) {
   EXPECT_EQ(AttentionPhaseOf("kernel_unified_attention_3d"), AttentionPhase::kDecode);
   EXPECT_EQ(AttentionPhaseOf("kernel_unified_attention_2d"), AttentionPhase::kPrefill);

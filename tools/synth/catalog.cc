@@ -255,6 +255,12 @@ std::vector<ApiSpec> BuildApis() {
                             0, 5200, 0.30};
   v[kApiGraphLaunch] = {"cudaGraphLaunch_v10000", "cudaGraphLaunch", 0, 24000,
                         0.30};
+  v[kApiStreamBeginCapture] = {"cudaStreamBeginCapture_v10000", "cudaStreamBeginCapture",
+                               0, 9000, 0.30};
+  v[kApiStreamEndCapture] = {"cudaStreamEndCapture_v10000", "cudaStreamEndCapture", 0,
+                             180000, 0.30};
+  v[kApiGraphInstantiate] = {"cudaGraphInstantiateWithFlags_v11040",
+                             "cudaGraphInstantiateWithFlags", 0, 2400000, 0.30};
   v[kApiMemcpyAsync] = {"cudaMemcpyAsync_v3020", "cudaMemcpyAsync", 0, 6100,
                         0.35};
   v[kApiMemcpy] = {"cudaMemcpy_v3020", "cudaMemcpy", 0, 9000, 0.30};
@@ -286,6 +292,39 @@ std::vector<ApiSpec> BuildApis() {
 }
 
 }  // namespace
+
+const char* KernelCategory(int kernel) {
+  switch (kernel) {
+    case kFlashFwd:
+    case kUnifiedAttn2d:
+    case kUnifiedAttn3d:
+    case kReduceSegments:  // the split-KV reduction of unified attention
+      return "attention";
+    case kRmsNormIn:
+    case kRmsNormPost:  // triton ..._mean_..._rsqrt: RMSNorm
+      return "norm";
+    case kSiluMul:
+      return "activation";
+    case kRotary:  // triton_poi_fused_4: the name names no op
+      return "elementwise";
+    case kRedFused:  // triton_red_fused_3: a reduction, no op named
+      return "reduce";
+    case kReshapeAndCache:
+      return "kv_cache";
+    case kFillInt8:
+    case kFillHalf:
+    case kFillLong:
+      return "memory";
+    case kRadixSortAsc:
+    case kRadixSortDesc:
+      return "sampling";
+    case kNcclAllReduce:
+    case kNcclAllGather:
+      return "communication";
+    default:  // cuBLAS/CUTLASS GEMMs and the split-K reduction
+      return "gemm";
+  }
+}
 
 const char* SyncKindName(SyncKind k) {
   switch (k) {

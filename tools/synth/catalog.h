@@ -86,6 +86,10 @@ enum Kernel : int {
   kNumKernels
 };
 
+// The category a kernel's name reveals (docs/SEMANTICS.md, "Kernel
+// categories"), labelled by hand: what llm_kernel_category_rules should give.
+const char* KernelCategory(int kernel);
+
 // Sync classes of SEMANTICS.md ("Sync calls"). kNone: not a sync call.
 enum class SyncKind : uint8_t {
   kNone,
@@ -126,6 +130,9 @@ enum Api : int {
   kApiKernelGetAttribute,
   kApiGetDevice,
   kApiStreamGetCaptureInfo,
+  kApiStreamBeginCapture,
+  kApiStreamEndCapture,
+  kApiGraphInstantiate,
   kNumApis
 };
 

@@ -73,11 +73,19 @@ int Run(int argc, char** argv) {
                  "Transformer layers (0: 4..32 chosen from --kernels)")
       ->capture_default_str()
       ->check(CLI::Range(0, 256));
+  std::string graph_trace = "node";
+  app.add_option("--cuda-graph-trace", graph_trace,
+                 "How graph replays are traced, as nsys's option: node (every "
+                 "kernel a row) or graph (one CUPTI_ACTIVITY_KIND_GRAPH_TRACE row "
+                 "per replay, its kernels absent)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"node", "graph"}));
   app.add_flag("--force,-f", force, "Overwrite an existing output");
   app.add_flag("--quiet,-q", quiet, "No summary on stderr");
   CLI11_PARSE(app, argc, argv);
 
   opt.layers = layers > 0 ? layers : AutoLayers(opt.kernels, opt.processes);
+  opt.graph_mode = graph_trace == "graph";
   const std::string truth_path = out + ".truth.json";
   if (!force && (Exists(out) || Exists(truth_path))) {
     fmt::print(stderr,
@@ -110,6 +118,7 @@ int Run(int argc, char** argv) {
   meta["seed"] = opt.seed;
   meta["processes"] = opt.processes;
   meta["layers"] = opt.layers;
+  meta["cuda_graph_trace"] = graph_trace;
   meta["kernels_requested"] = opt.kernels;
   meta["runtime_per_kernel"] = opt.runtime_per_kernel;
   meta["nvtx_per_kernel"] = opt.nvtx_per_kernel;

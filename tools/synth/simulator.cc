@@ -185,9 +185,8 @@ void Simulator::ComputeEnclosing(const Proc& p, int t) {
                    enc_.names.end());
 }
 
-void Simulator::PlaceKernel(Proc& p, int kernel, Stream& s, int64_t ready,
-                            int64_t dur, int64_t corr, int64_t node,
-                            int64_t graph, bool nccl) {
+int64_t Simulator::Schedule(Proc& p, Stream& s, int64_t ready, int64_t dur,
+                            bool nccl) {
   int64_t start = std::max(ready, s.free_at + p.rng.Duration(900, 0.3, 0));
   if (nccl) {
     // The collective waits for the producing GEMM only partly (NCCL kernels
@@ -203,6 +202,16 @@ void Simulator::PlaceKernel(Proc& p, int kernel, Stream& s, int64_t ready,
   s.last_start = start;
   s.last_dur = dur;
   if (nccl) p.compute.free_at = std::max(p.compute.free_at, end);
+  last_ns_ = std::max(last_ns_, end);
+  return start;
+}
+
+void Simulator::PlaceKernel(Proc& p, int kernel, Stream& s, int64_t ready,
+                            int64_t dur, const Call& launch, int64_t node,
+                            int64_t graph, bool nccl) {
+  const int64_t corr = launch.corr;
+  const int64_t start = Schedule(p, s, ready, dur, nccl);
+  const int64_t end = start + dur;
   KernelRow row{start,
                 end,
                 p.info.device,
@@ -216,9 +225,9 @@ void Simulator::PlaceKernel(Proc& p, int kernel, Stream& s, int64_t ready,
                 graph};
   w_.Kernel(row, cat_.kernel(kernel));
   truth_.AddKernel(kernel, p.info.device, p.index, start, end, enc_);
+  truth_.AddQueue(kernel, graph != 0, start - launch.end);
   ++truth_.rows().kernel;
   ++p.kernels;
-  last_ns_ = std::max(last_ns_, end);
 }
 
 bool Simulator::Launch(Proc& p, int t, int kernel, Stream& s, double scale,
@@ -240,7 +249,7 @@ bool Simulator::Launch(Proc& p, int t, int kernel, Stream& s, double scale,
   const int64_t dur = p.rng.Duration(ks.median_us * kUs * scale, ks.sigma);
   const int64_t ready =
       std::max(c.end + p.rng.Duration(2500, 0.6, 0), ready_at);
-  PlaceKernel(p, kernel, s, ready, dur, c.corr, 0, 0,
+  PlaceKernel(p, kernel, s, ready, dur, c, 0, 0,
               kernel == kNcclAllReduce || kernel == kNcclAllGather);
   if (t == kMain) {
     ++p.step_launches;

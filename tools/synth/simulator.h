@@ -4,7 +4,8 @@
 // batch schedule in lock step. A batch = idle gap, optional housekeeping
 // kernels outside any NVTX range, request ranges (start/end, ended by the
 // worker's output thread), one eager prefill step and N decode steps (CUDA
-// graph replays in node-tracing mode, some eager). Every process has one
+// graph replays in node- or graph-tracing mode, some eager; the graphs are
+// captured after the first, warm-up batch). Every process has one
 // CPU clock shared by its two threads, advanced by at least 1 ns per event,
 // so all range starts in a process are distinct and "open on the thread at
 // launch time" is exactly "encloses the launch" (SEMANTICS.md).
@@ -35,6 +36,10 @@ struct SimOptions {
   uint64_t seed = 1;
   int processes = 2;
   int layers = 32;
+  // --cuda-graph-trace=graph: graph replays are CUPTI_ACTIVITY_KIND_GRAPH_TRACE
+  // rows, their kernels absent from the kernel table (default: node mode,
+  // every replayed kernel a kernel row).
+  bool graph_mode = false;
 };
 
 // Chooses the layer count when the user did not: small traces get fewer
@@ -93,6 +98,7 @@ class Simulator {
   void Sample(Proc& p, const BatchPlan& plan, bool prefill);
   void AuxWork(Proc& p, const BatchPlan& plan, int step);
   void GraphLaunch(Proc& p, const Graph& g);
+  void CaptureGraphs(Proc& p);
   void Housekeeping(Proc& p, const BatchPlan& plan);
   void MaybeOpenTail(Proc& p);
   void EndStep(Proc& p, const char* phase);
@@ -108,7 +114,9 @@ class Simulator {
   bool Launch(Proc& p, int t, int kernel, Stream& s, double scale,
               int64_t ready_at = 0);
   void PlaceKernel(Proc& p, int kernel, Stream& s, int64_t ready, int64_t dur,
-                   int64_t corr, int64_t node, int64_t graph, bool nccl);
+                   const Call& launch, int64_t node, int64_t graph, bool nccl);
+  // Schedules a kernel of `dur` ns on `s` (ready at `ready`); its start.
+  int64_t Schedule(Proc& p, Stream& s, int64_t ready, int64_t dur, bool nccl);
   void ComputeEnclosing(const Proc& p, int t);
   void Push(Proc& p, int t, int name, int64_t color = 0,
             bool has_payload = false, int64_t payload = 0);

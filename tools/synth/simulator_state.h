@@ -56,6 +56,7 @@ struct Simulator::Graph {
 
 struct Simulator::BatchPlan {
   bool dummy;  // profile/warm-up run: no NVTX ranges, no requests
+  bool capture;  // capture the CUDA graphs after the batch (start-up)
   bool housekeeping;
   bool kv_transfer;
   bool top_p;
@@ -102,6 +103,8 @@ struct Simulator::Proc {
   int64_t step_launches = 0;
   bool step_attention = false;  // an attention kernel of the step's phase
   bool step_graph = false;
+  bool step_nvtx = false;  // issued inside an execute_model range
+  bool warmup = true;      // before the CUDA graphs are captured
   int64_t request_seq = 0;
   int64_t budget = 0;
   int64_t kernels = 0;

@@ -18,7 +18,8 @@ Truth::Truth(const Catalog& catalog, int processes)
       ranges_closed_(catalog.nvtx_count()),
       ranges_open_(catalog.nvtx_count(), 0),
       innermost_(catalog.nvtx_count()),
-      inclusive_(catalog.nvtx_count()) {}
+      inclusive_(catalog.nvtx_count()),
+      durations_(static_cast<size_t>(kNumKernels) * processes) {}
 
 void Truth::AddKernel(int kernel, int device, int proc, int64_t start,
                       int64_t end, const Enclosing& enc) {
@@ -33,6 +34,7 @@ void Truth::AddKernel(int kernel, int device, int proc, int64_t start,
   }
   ++ks.calls;
   ks.total += d;
+  durations_[static_cast<size_t>(kernel) * processes_ + device].push_back(d);
   intervals_[device].emplace_back(start, end);
   ++pid_kernels_[proc].count;
   pid_kernels_[proc].ns += d;
@@ -72,6 +74,14 @@ nlohmann::ordered_json Truth::ToJson(const nlohmann::ordered_json& meta) const {
     steps.push_back(row);
   }
   out["steps"] = steps;
+  J basis = J::array();
+  for (const auto& [proc, by] : step_basis_) {
+    J row{{"pid", pids_[proc]}};
+    for (const auto& [b, n] : by) row[b] = n;
+    row["warmup"] = warmup_steps_.count(proc) ? warmup_steps_.at(proc) : 0;
+    basis.push_back(row);
+  }
+  out["step_basis"] = basis;
   out["rows"] = J{{"kernel", rows_.kernel},
                   {"runtime", rows_.runtime},
                   {"runtime_backtrace", rows_.runtime_backtrace},
@@ -115,6 +125,52 @@ nlohmann::ordered_json Truth::ToJson(const nlohmann::ordered_json& meta) const {
   }
   out["kernels_by_name_device"] = std::move(kj);
 
+  // Per (category the name reveals, device); per (kernel, device) the
+  // duration percentiles (linear interpolation, docs/SEMANTICS.md); per
+  // (kernel, via graph) the queue time.
+  std::map<std::pair<std::string, int>, KernelStat> cats;
+  J tails = J::array();
+  for (int k = 0; k < kNumKernels; ++k) {
+    for (int dev = 0; dev < processes_; ++dev) {
+      const size_t i = static_cast<size_t>(k) * processes_ + dev;
+      const KernelStat& s = kernel_stats_[i];
+      if (s.calls == 0) continue;
+      KernelStat& c = cats[{KernelCategory(k), dev}];
+      c.calls += s.calls;
+      c.total += s.total;
+      std::vector<int64_t> v = durations_[i];
+      std::sort(v.begin(), v.end());
+      auto pct = [&](double p) {
+        const double pos = p / 100.0 * static_cast<double>(v.size() - 1);
+        const size_t lo = static_cast<size_t>(pos);
+        const size_t hi = std::min(lo + 1, v.size() - 1);
+        return static_cast<double>(v[lo]) +
+               (static_cast<double>(v[hi]) - static_cast<double>(v[lo])) *
+                   (pos - static_cast<double>(lo));
+      };
+      tails.push_back(J{{"name", catalog_.KernelName(k)},
+                        {"device_id", dev},
+                        {"p50_ns", pct(50)},
+                        {"p90_ns", pct(90)},
+                        {"p99_ns", pct(99)}});
+    }
+  }
+  J cj = J::array();
+  for (const auto& [key, s] : cats)
+    cj.push_back(J{{"category", key.first},
+                   {"device_id", key.second},
+                   {"calls", s.calls},
+                   {"total_ns", s.total}});
+  out["categories"] = std::move(cj);
+  out["kernel_tails"] = std::move(tails);
+  J qj = J::array();
+  for (const auto& [key, a] : queue_)
+    qj.push_back(J{{"name", catalog_.KernelName(key.first)},
+                   {"via_graph", key.second ? 1 : 0},
+                   {"kernels", a.count},
+                   {"queue_ns_total", a.ns}});
+  out["queues"] = std::move(qj);
+
   J gpu = J::array();
   for (int dev = 0; dev < processes_; ++dev) {
     std::vector<std::pair<int64_t, int64_t>> iv = intervals_[dev];
@@ -140,7 +196,9 @@ nlohmann::ordered_json Truth::ToJson(const nlohmann::ordered_json& meta) const {
                     {"window_start_ns", wstart},
                     {"window_end_ns", wend},
                     {"busy_ns", busy},
-                    {"idle_ns", (wend - wstart) - busy}});
+                    {"idle_ns", (wend - wstart) - busy},
+                    {"graph_executions",
+                     graph_execs_.count(dev) ? graph_execs_.at(dev) : int64_t{0}}});
   }
   out["gpu"] = std::move(gpu);
 

@@ -41,12 +41,30 @@ class Truth {
   void SetPid(int proc, int64_t pid) { pids_[proc] = pid; }
   void AddKernel(int kernel, int device, int proc, int64_t start, int64_t end,
                  const Enclosing& enc);
+  // A kernel's queue time: its start minus the end of its launch call (a
+  // graph launch for replayed kernels).
+  void AddQueue(int kernel, bool via_graph, int64_t queue_ns) {
+    Acc& a = queue_[{kernel, via_graph}];
+    ++a.count;
+    a.ns += queue_ns;
+  }
   // A RUNTIME row of eventClass 0/1 (eventClass-67 rows are only counted).
   void AddApi(int api, int64_t duration);
   void AddRangeClosed(int name, int64_t duration);
   void AddRangeOpen(int name);
-  // One serving-loop step of process `proc`, by phase.
-  void AddStep(int proc, const std::string& phase) { ++steps_[proc][phase]; }
+  // One serving-loop step of process `proc`: its phase, how the extension
+  // cuts it (nvtx: an execute_model range; sync: host events), and whether
+  // it is start-up (before the last graph instantiation).
+  void AddStep(int proc, const std::string& phase, const std::string& basis, bool warmup) {
+    ++steps_[proc][phase];
+    ++step_basis_[proc][basis];
+    warmup_steps_[proc] += warmup;
+  }
+  // A graph-mode graph execution: GPU busy time without kernel rows.
+  void AddGraphExec(int device, int64_t start, int64_t end) {
+    intervals_[device].emplace_back(start, end);
+    ++graph_execs_[device];
+  }
 
   RowCounts& rows() { return rows_; }
   const RowCounts& rows() const { return rows_; }
@@ -81,6 +99,11 @@ class Truth {
   std::vector<Acc> inclusive_;
   int64_t attributed_ns_ = 0;
   std::map<int, std::map<std::string, int64_t>> steps_;  // proc -> phase -> n
+  std::map<int, std::map<std::string, int64_t>> step_basis_;  // proc -> basis -> n
+  std::map<int, int64_t> warmup_steps_;
+  std::map<int, int64_t> graph_execs_;  // device -> graph-mode executions
+  std::map<std::pair<int, bool>, Acc> queue_;  // (kernel, via graph) -> queue time
+  std::vector<std::vector<int64_t>> durations_;  // [kernel * processes + device]
 };
 
 }  // namespace nsysexplain::synth

@@ -59,6 +59,7 @@ Simulator::BatchPlan Simulator::PlanBatch(int batch) {
   Rng& r = sched_;
   BatchPlan b;
   b.dummy = batch == 0 || r.Bernoulli(0.03);
+  b.capture = batch == 0;
   b.housekeeping = batch == 0 || r.Bernoulli(0.3);
   b.requests = static_cast<int>(r.UniformInt(1, 4));
   b.prompt_tokens =
@@ -121,6 +122,20 @@ void Simulator::RunBatch(Proc& p, const BatchPlan& plan, int64_t batch_start) {
     p.kv_range = 0;
   }
   p.quiet_nvtx = false;
+  if (plan.capture) CaptureGraphs(p);
+}
+
+void Simulator::CaptureGraphs(Proc& p) {
+  // vLLM captures one graph per decode batch size after its profile run:
+  // stream capture, then instantiation. Steps before the last instantiation
+  // are start-up (warm-up).
+  for (size_t b = 0; b < graphs_.size(); ++b) {
+    Tick(p, p.rng.Duration(200 * kUs, 0.4, 0));
+    Api(p, kMain, kApiStreamBeginCapture);
+    Api(p, kMain, kApiStreamEndCapture);
+    Api(p, kMain, kApiGraphInstantiate);
+  }
+  p.warmup = false;
 }
 
 void Simulator::Housekeeping(Proc& p, const BatchPlan& plan) {
@@ -139,10 +154,12 @@ void Simulator::Housekeeping(Proc& p, const BatchPlan& plan) {
 
 void Simulator::EndStep(Proc& p, const char* phase) {
   // A step the extension can see: it launched something on the main thread.
-  if (p.step_launches > 0) truth_.AddStep(p.index, phase);
+  if (p.step_launches > 0)
+    truth_.AddStep(p.index, phase, p.step_nvtx ? "nvtx" : "sync", p.warmup);
   p.step_launches = 0;
   p.step_attention = false;
   p.step_graph = false;
+  p.step_nvtx = false;
 }
 
 void Simulator::MaybeOpenTail(Proc& p) {
@@ -158,13 +175,15 @@ void Simulator::RunStep(Proc& p, const BatchPlan& plan, bool prefill,
                         int step) {
   if (p.kernels >= p.budget) return;
   MaybeOpenTail(p);
-  const bool graph = !prefill && !plan.eager[step];
+  // Graphs replay only once captured (after the warm-up batch).
+  const bool graph = !prefill && !plan.eager[step] && !p.warmup;
   const Graph& g = graphs_[plan.bucket];
   const int64_t per_layer = 14 + (plan.bucket <= 3 ? 1 : 0);
   BeginPacing(p, graph ? static_cast<int64_t>(g.nodes.size()) + 5
                        : per_layer * cat_.layers() + 10);
   const bool ranges = !plan.dummy;
   ++p.step_counter;
+  p.step_nvtx = ranges;
   if (ranges) {
     Push(p, kMain, kNvtxExecuteModel, kColorStep, true, p.step_counter);
     Push(p, kMain, prefill ? kNvtxPrefill : kNvtxDecodeStep);
@@ -209,10 +228,15 @@ void Simulator::RunStep(Proc& p, const BatchPlan& plan, bool prefill,
     WriteSyncRow(p, sync_api, c, kNoStream, -1);
   }
   if (ranges) Pop(p, kMain);  // execute_model
-  // Decode steps are known by their decode attention or their graph replay;
-  // a step cut short by the kernel budget may lack the attention kernel.
-  EndStep(p, prefill ? (p.step_attention ? "prefill" : "unknown")
-                     : (p.step_attention || p.step_graph ? "decode" : "unknown"));
+  // An execute_model step gets its phase from its "prefill" / "decode_step"
+  // range (llm_phase_map). Without ranges, decode steps are known by their
+  // decode attention or their graph replay; a step cut short by the kernel
+  // budget may lack the attention kernel.
+  if (ranges)
+    EndStep(p, prefill ? "prefill" : "decode");
+  else
+    EndStep(p, prefill ? (p.step_attention ? "prefill" : "unknown")
+                       : (p.step_attention || p.step_graph ? "decode" : "unknown"));
   Filler(p, kMain, 1.0);
 }
 
@@ -351,6 +375,7 @@ void Simulator::GraphLaunch(Proc& p, const Graph& g) {
   p.step_graph = true;
   ComputeEnclosing(p, kMain);
   const int64_t ready = c.end + p.rng.Duration(4 * kUs, 0.4, 0);
+  int64_t first = INT64_MAX, last = INT64_MIN;
   for (int64_t i = 0; i < n; ++i) {
     const int k = g.nodes[i];
     const bool nccl = k == kNcclAllReduce || k == kNcclAllGather;
@@ -362,8 +387,21 @@ void Simulator::GraphLaunch(Proc& p, const Graph& g) {
             ? 1.0
             : g.scale;
     const int64_t dur = p.rng.Duration(ks.median_us * kUs * scale, ks.sigma);
-    PlaceKernel(p, k, nccl ? p.nccl : p.compute, ready, dur, c.corr,
-                g.node_base + i, g.graph_id, nccl);
+    if (!opt_.graph_mode) {
+      PlaceKernel(p, k, nccl ? p.nccl : p.compute, ready, dur, c,
+                  g.node_base + i, g.graph_id, nccl);
+      continue;
+    }
+    // Graph mode: the kernel runs but is not traced; the graph's extent is.
+    const int64_t start = Schedule(p, nccl ? p.nccl : p.compute, ready, dur, nccl);
+    first = std::min(first, start);
+    last = std::max(last, start + dur);
+    ++p.kernels;
+  }
+  if (opt_.graph_mode) {
+    w_.GraphExec({first, last, p.info.device, p.info.context, kComputeStream, c.corr,
+                  p.info.global_pid, g.graph_id, g.graph_id + 1000 * (p.index + 1)});
+    truth_.AddGraphExec(p.info.device, first, last);
   }
 }
 

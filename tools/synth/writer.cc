@@ -67,6 +67,7 @@ Writer::~Writer() {
   Close(memcpy_);
   Close(memset_);
   Close(sync_);
+  Close(graph_exec_);
   if (db_) sqlite3_close(db_);
 }
 
@@ -287,6 +288,31 @@ void Writer::Memcpy(const CopyRow& r) { Add(memcpy_, r, BindMemcpy); }
 void Writer::Memset(const SetRow& r) { Add(memset_, r, BindMemset); }
 void Writer::Sync(const SyncRow& r) { Add(sync_, r, BindSync); }
 
+void Writer::BindGraphExec(sqlite3_stmt* st, int i, const GraphExecRow& r) {
+  sqlite3_bind_int64(st, i, r.start);
+  sqlite3_bind_int64(st, i + 1, r.end);
+  sqlite3_bind_int(st, i + 2, r.device);
+  sqlite3_bind_int(st, i + 3, r.context);
+  sqlite3_bind_null(st, i + 4);  // greenContextId
+  sqlite3_bind_int64(st, i + 5, r.stream);
+  sqlite3_bind_int64(st, i + 6, r.correlation_id);
+  sqlite3_bind_int64(st, i + 7, r.global_pid);
+  sqlite3_bind_int64(st, i + 8, r.graph_id);
+  sqlite3_bind_int64(st, i + 9, r.graph_exec_id);
+}
+
+void Writer::GraphExec(const GraphExecRow& r) {
+  if (!graph_exec_.one) {
+    // As nsys 2026.2 exports it with --cuda-graph-trace=graph.
+    Exec("CREATE TABLE CUPTI_ACTIVITY_KIND_GRAPH_TRACE (start INTEGER NOT NULL, "
+         "\"end\" INTEGER NOT NULL, deviceId INTEGER NOT NULL, contextId INTEGER NOT NULL, "
+         "greenContextId INTEGER, streamId INTEGER NOT NULL, correlationId INTEGER, "
+         "globalPid INTEGER, graphId INTEGER NOT NULL, graphExecId INTEGER NOT NULL)");
+    Open(graph_exec_, "CUPTI_ACTIVITY_KIND_GRAPH_TRACE", "(?,?,?,?,?,?,?,?,?,?)", 10);
+  }
+  Add(graph_exec_, r, BindGraphExec);
+}
+
 void Writer::Finish() {
   Drain(kernel_, BindKernel);
   Drain(runtime_, BindRuntime);
@@ -294,6 +320,7 @@ void Writer::Finish() {
   Drain(memcpy_, BindMemcpy);
   Drain(memset_, BindMemset);
   Drain(sync_, BindSync);
+  if (graph_exec_.one) Drain(graph_exec_, BindGraphExec);
   Exec("COMMIT");
   Close(kernel_);
   Close(runtime_);
@@ -301,6 +328,7 @@ void Writer::Finish() {
   Close(memcpy_);
   Close(memset_);
   Close(sync_);
+  Close(graph_exec_);
   const int rc = sqlite3_close(db_);
   db_ = nullptr;
   if (rc != SQLITE_OK) throw std::runtime_error("sqlite3_close failed");

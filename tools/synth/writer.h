@@ -63,6 +63,13 @@ struct SetRow {
   int64_t bytes;
 };
 
+// A graph-mode CUDA graph execution (CUPTI_ACTIVITY_KIND_GRAPH_TRACE).
+struct GraphExecRow {
+  int64_t start, end;
+  int device, context;
+  int64_t stream, correlation_id, global_pid, graph_id, graph_exec_id;
+};
+
 struct SyncRow {
   int64_t start, end;
   int device, context;
@@ -99,6 +106,9 @@ class Writer {
   void Memcpy(const CopyRow& r);
   void Memset(const SetRow& r);
   void Sync(const SyncRow& r);
+  // Creates CUPTI_ACTIVITY_KIND_GRAPH_TRACE on first use (graph-mode traces
+  // only have it).
+  void GraphExec(const GraphExecRow& r);
 
   // Commits and closes; the file is complete afterwards.
   void Finish();
@@ -140,6 +150,7 @@ class Writer {
   static void BindMemcpy(sqlite3_stmt* st, int i, const CopyRow& r);
   static void BindMemset(sqlite3_stmt* st, int i, const SetRow& r);
   static void BindSync(sqlite3_stmt* st, int i, const SyncRow& r);
+  static void BindGraphExec(sqlite3_stmt* st, int i, const GraphExecRow& r);
 
   sqlite3_stmt* Prepare(const std::string& sql);
   void Step(sqlite3_stmt* st);
@@ -153,6 +164,7 @@ class Writer {
   Table<CopyRow> memcpy_;
   Table<SetRow> memset_;
   Table<SyncRow> sync_;
+  Table<GraphExecRow> graph_exec_;
   int64_t rows_in_txn_ = 0;
 };
 
