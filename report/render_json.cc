@@ -74,6 +74,7 @@ std::string RenderJson(const Report& rep) {
                         {"reason", s.reason.empty() ? json(nullptr) : json(s.reason)},
                         {"derived_from", s.derived_from},
                         {"limitations", s.limitations},
+                        {"caveats", s.caveats},
                         {"tables", std::move(tables)}});
   }
 

@@ -116,6 +116,7 @@ class Renderer {
     md_.Bullet("Derived from", s.derived_from);
     md_.Bullet("Limitations", s.limitations);
     if (!s.pid_source.empty()) md_.Bullet("PID source", s.pid_source);
+    for (const std::string& c : s.caveats) md_.Bullet("Not seen in this trace", c);
     md_.Blank();
     if (!s.available) {
       md_.Line("_Not available: " +

@@ -146,7 +146,7 @@ Report BuildReport(Db& db, const Options& opt) {
   db.Query("SELECT nsys_prepare()");
   Table secs = db.Query(
       "SELECT ord, section_id, title, views, derived_from, limitations, "
-      "available, reason, md_pid_source FROM _nsys_report_plan ORDER BY ord");
+      "available, reason, md_pid_source, caveats FROM _nsys_report_plan ORDER BY ord");
   Table decl = db.Query(
       "SELECT section_id, ord, table_name, view, row_limit, md_columns, "
       "md_rows, md_caption, md_note, md_layout, nvtx_kernel_map "
@@ -166,6 +166,12 @@ Report BuildReport(Db& db, const Options& opt) {
     s.available = secs.At(r, "available").AsInt() != 0;
     s.reason = secs.At(r, "reason").AsText();
     s.pid_source = secs.At(r, "md_pid_source").AsText();
+    const std::string caveats = secs.At(r, "caveats").AsText();
+    for (size_t b = 0; b < caveats.size();) {
+      size_t e = std::min(caveats.find('\n', b), caveats.size());
+      if (e > b) s.caveats.push_back(caveats.substr(b, e - b));
+      b = e + 1;
+    }
 
     std::vector<size_t> tables;
     for (size_t d = 0; d < decl.rows.size(); ++d)

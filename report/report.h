@@ -48,6 +48,7 @@ struct Section {
   int ord = 0;
   std::string id, title, views, derived_from, limitations, reason;
   std::string pid_source;  // the "PID source" bullet, or ""
+  std::vector<std::string> caveats;  // what this trace hides from the section
   bool available = false;
   bool disabled = false;  // turned off by a flag (reason says which)
   std::vector<NamedTable> tables;

@@ -69,9 +69,11 @@ ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, seq;
 -- Every section with its availability (what the renderer reads).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_report_plan(
   ord, section_id, title, views, derived_from, limitations, available, reason,
-  md_pid_source) AS
+  md_pid_source, caveats) AS
 SELECT s.ord, s.section_id, s.title, s.views, s.derived_from, s.limitations,
-       n.available, n.reason, s.md_pid_source
+       n.available, n.reason, s.md_pid_source,
+       (SELECT group_concat(c.caveat, char(10)) FROM _nsys_all_caveats AS c
+        WHERE c.section_id = s.section_id)
 FROM _nsys_all_sections AS s LEFT JOIN _nsys_all_needs AS n ON n.need = s.need
 ORDER BY s.ord;
 
@@ -86,10 +88,11 @@ CREATE TEMP VIEW IF NOT EXISTS llm_report_sections(
   derived_from,   -- source tables and rule
   limitations,    -- what the numbers do not say
   available,      -- 1 if the trace has the data
-  reason          -- why not, when available = 0
+  reason,         -- why not, when available = 0
+  caveats         -- what this trace hides from the section (newline-separated; NULL: nothing)
 ) AS
 SELECT ord, section_id, title, views, derived_from, limitations, available,
-       reason
+       reason, caveats
 FROM _nsys_report_plan;
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_report_sections AS VALUES

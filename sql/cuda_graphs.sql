@@ -37,6 +37,33 @@ ORDER BY pid, gpu_ns DESC, graph_key;
 -- Warnings (see sql/_report.sql for the conventions): graph-mode captures
 -- hide the graphs' kernels; graph launches without any GPU record of their
 -- work make the GPU look idle while graphs run.
+-- Caveats (see sql/_report.sql): in a graph-mode capture, the sections that
+-- read kernels say what they cannot see.
+CREATE TEMP VIEW IF NOT EXISTS _nsys_cuda_graphs_caveats AS
+WITH m AS (
+  SELECT printf('graph-mode capture: the kernels of %d CUDA graph executions '
+                || '(%.3f ms of GPU time, CUPTI_ACTIVITY_KIND_GRAPH_TRACE) are '
+                || 'not in the kernel table, so ', graph_trace_rows,
+                graph_trace_ns / 1e6)
+           AS head
+  FROM _nsys_cuda_graph_mode WHERE mode IN ('graph', 'node+graph')),
+x(section_id, what) AS (VALUES
+  ('top_kernels', 'no kernel a graph ran is listed or counted here'),
+  ('kernel_categories', 'the categories leave out the graphs'' kernels'),
+  ('pids', 'kernel counts and times leave out the graphs'' kernels'),
+  ('kernels_by_pid', 'no kernel a graph ran is listed here'),
+  ('launch_storm', 'the graphs'' kernels are not counted as launches'),
+  ('launch_storm_by_pid', 'the graphs'' kernels are not counted as launches'),
+  ('nvtx_kernel_time', 'NVTX ranges get no time from the graphs'' kernels'),
+  ('nvtx_by_pid', 'NVTX ranges get no time from the graphs'' kernels'),
+  ('kernel_tails', 'the graphs'' kernels have no tails here'),
+  ('launch_latency', 'graph launches have no kernel and no queue time here'),
+  ('steps', 'kernels and kernel_us per step leave them out (the graph '
+            || 'executions do count as GPU busy)'),
+  ('gpu_idle', 'the graph executions count as busy, but what ran inside them '
+               || 'and any idle time within them are unknown'))
+SELECT x.section_id, m.head || x.what FROM m, x;
+
 CREATE TEMP VIEW IF NOT EXISTS _nsys_cuda_graphs_warnings AS
 SELECT 100 AS seq, 'warning' AS severity, 'graph_mode_capture' AS code,
        printf('CUDA graphs were traced in graph mode (--cuda-graph-trace=graph): '

@@ -62,6 +62,8 @@ CudaGraphs::Result CudaGraphs::Compute(Session& s, const Scope& scope) {
   const auto& mk = r.markers;
   Result out;
   out.graph_trace_rows = static_cast<int64_t>(gt->rows.size());
+  for (const GraphExecution& x : gt->rows)
+    out.graph_trace_ns = core::SatAdd(out.graph_trace_ns, core::SatSub(x.end, x.start));
   for (size_t i = 0; i < k.size(); ++i) out.node_kernels += k.graph_node[i];
 
   // Eager launch cost per process: the mean of its cudaLaunchKernel-like calls.
@@ -262,6 +264,9 @@ NSYSEXPLAIN_ANALYSIS(cuda_graphs) {
                   {"graph_trace_rows", kInt,
                    [](const ModeRow& m, Cell& c) { c.Int(m.r->graph_trace_rows); },
                    "CUPTI_ACTIVITY_KIND_GRAPH_TRACE rows (graph mode)"},
+                  {"graph_trace_ns", kInt,
+                   [](const ModeRow& m, Cell& c) { c.Int(m.r->graph_trace_ns); },
+                   "their summed duration"},
                   {"node_kernels", kInt,
                    [](const ModeRow& m, Cell& c) { c.Int(m.r->node_kernels); },
                    "kernels with graphNodeId"},

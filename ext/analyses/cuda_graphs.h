@@ -59,6 +59,7 @@ struct CudaGraphs {
     int64_t graph_launch_calls = 0;   // cudaGraphLaunch/cuGraphLaunch rows
     int64_t launches_with_kernels = 0;
     int64_t graph_trace_rows = 0;
+    int64_t graph_trace_ns = 0;       // their summed duration
     int64_t node_kernels = 0;         // kernels with graphNodeId
   };
   static Result Compute(Session& s, const Scope& scope);

@@ -37,9 +37,10 @@ class NsysFixture {
             const std::string& name, int event_type = 59, bool inline_text = false);
   // Commits and closes (also done by the destructor).
   void Close();
+  // Any other table or row.
+  void Exec(const std::string& sql);
 
  private:
-  void Exec(const std::string& sql);
   sqlite3* db_ = nullptr;
   std::map<std::string, int64_t> ids_;
 };

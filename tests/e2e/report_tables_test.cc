@@ -135,6 +135,43 @@ TEST(ReportDeclarations, MarkdownColumnsExistInTheirViewsExample) {
   CheckDeclarations(NSYSEXPLAIN_EXAMPLE_TRACE);
 }
 
+// A graph-mode capture: each section that reads kernels prints what it
+// cannot see, in report.md and report.json.
+TEST(ReportCaveats, GraphModeCaptureIsNamedInEachKernelSection) {
+  TempDir dir;
+  const std::string trace = dir / "graph_mode.sqlite";
+  {
+    NsysFixture f(trace);
+    f.Kernel(1000, 5000, 0, 1, 100, "gemm_kernel");
+    f.Runtime(500, 900, 100, 101, 1, "cudaLaunchKernel_v7000", 0);
+    f.Runtime(6000, 7000, 100, 101, 2, "cudaGraphLaunch_v10000", 0);
+    f.Exec("CREATE TABLE CUPTI_ACTIVITY_KIND_GRAPH_TRACE(start INTEGER NOT NULL, "
+           "\"end\" INTEGER NOT NULL, deviceId INTEGER, contextId INTEGER, "
+           "greenContextId INTEGER, streamId INTEGER, correlationId INTEGER, "
+           "globalPid INTEGER, graphId INTEGER, graphExecId INTEGER)");
+    f.Exec("INSERT INTO CUPTI_ACTIVITY_KIND_GRAPH_TRACE VALUES (7500, 9500, 0, 1, NULL, 7, 2, " +
+           std::to_string(NsysFixture::GlobalPid(100)) + ", 5, 11)");
+  }
+  RunResult res = Render({trace, "--out", dir / "out"});
+  ASSERT_EQ(res.exit_code, 0) << res.err;
+  const std::string md = ReadFile(dir / "out/report.md");
+  const std::string caveat =
+      "- **Not seen in this trace**: graph-mode capture: the kernels of 1 CUDA graph "
+      "executions (0.002 ms of GPU time, CUPTI_ACTIVITY_KIND_GRAPH_TRACE) are not in the "
+      "kernel table, so no kernel a graph ran is listed or counted here";
+  const size_t top = md.find("## Global: top CUDA kernels");
+  ASSERT_NE(top, std::string::npos);
+  const size_t at = md.find(caveat, top);
+  ASSERT_NE(at, std::string::npos) << md;
+  EXPECT_LT(at, md.find("\n## ", top + 1));
+  nlohmann::json rep = nlohmann::json::parse(ReadFile(dir / "out/report.json"));
+  size_t with = 0;
+  for (const auto& s : rep["sections"]) with += !s["caveats"].empty();
+  EXPECT_EQ(with, 12u);
+  EXPECT_EQ(Section(rep, "top_kernels")["caveats"].size(), 1u);
+  EXPECT_EQ(Section(rep, "warnings")["caveats"], nlohmann::json::array());
+}
+
 // llm_help lists every public object the extension registers (views and
 // tables of the view pack, functions, table-valued functions), each with a
 // description and an example query that runs on the bundled example trace.

@@ -61,6 +61,13 @@ TEST_F(GraphsSteps, GraphModeExecutionsCountAsBusy) {
   EXPECT_EQ(Render(c.Query("SELECT value FROM llm_trace_info WHERE key = "
                            "'cuda_graph_mode_detected'")),
             "graph\n");
+  // Every section that reads kernels says what it cannot see.
+  EXPECT_EQ(Render(c.Query("SELECT caveats FROM llm_report_sections "
+                           "WHERE section_id = 'top_kernels'")),
+            "graph-mode capture: the kernels of 1 CUDA graph executions (0.250 ms of GPU "
+            "time, CUPTI_ACTIVITY_KIND_GRAPH_TRACE) are not in the kernel table, so no "
+            "kernel a graph ran is listed or counted here\n");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE caveats IS NOT NULL"), 12);
   EXPECT_EQ(Render(c.Query("SELECT pid, device_id, graph_key, basis, launches, "
                            "kernels_per_launch, gpu_ms, api_per_launch_us FROM llm_cuda_graphs")),
             "1|0|11|graph_exec_id|1|NULL|0.25|20.0\n");
@@ -132,6 +139,7 @@ TEST_F(GraphsSteps, NodeModeGraphsAndSteps) {
             "1|kernel_sequence|kernel_unified_attention_3d|2|2.0|110.0|110.0|30.0|2|10.0|-0.02\n");
   EXPECT_EQ(Render(c.Query("SELECT mode, launches_with_kernels FROM _nsys_cuda_graph_mode")),
             "node|2\n");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE caveats IS NOT NULL"), 0);
 }
 
 // A thread that never syncs and never launches a graph has no steps; the
