@@ -51,18 +51,26 @@ HostEvents CollectHostEvents(const core::RuntimeCalls& r, const GraphTrace::Resu
                              const Trace& t) {
   HostEvents h;
   const auto& mk = r.markers;
-  // Graph launch names, once per distinct name.
-  std::unordered_map<uint32_t, bool> graph_name;
+  // Graph launch names, once per distinct name (ids are dense: a flat
+  // table, -1 = not classified yet).
+  std::vector<int8_t> graph_name;
   auto is_graph = [&](uint32_t name) {
-    auto [it, added] = graph_name.try_emplace(name, false);
-    if (added) it->second = core::ClassifyMarker(t.Name(name)) == MarkerKind::kGraphLaunch;
-    return it->second;
+    if (name >= graph_name.size()) graph_name.resize(size_t(name) + 1, -1);
+    if (graph_name[name] < 0)
+      graph_name[name] = core::ClassifyMarker(t.Name(name)) == MarkerKind::kGraphLaunch;
+    return graph_name[name] == 1;
   };
   std::unordered_set<std::pair<int64_t, int64_t>, PairHash> launch_keys;
+  // Consecutive rows mostly come from one thread: look its list up once.
+  int64_t cur_tid = 0;
+  std::vector<LaunchEvent>* cur = nullptr;
   for (size_t l = 0; l < r.size(); ++l) {
     bool g = is_graph(r.name[l]);
-    h.procs[core::PidOf(r.global_tid[l])][r.global_tid[l]].launches.push_back(
-        {r.start[l], r.end[l], static_cast<int32_t>(l), -1, g});
+    if (!cur || r.global_tid[l] != cur_tid) {
+      cur_tid = r.global_tid[l];
+      cur = &h.procs[core::PidOf(cur_tid)][cur_tid].launches;
+    }
+    cur->push_back({r.start[l], r.end[l], static_cast<int32_t>(l), -1, g});
     if (g) launch_keys.insert({core::ProcessKey(r.global_tid[l]), r.correlation_id[l]});
   }
   std::unordered_map<std::pair<int64_t, int64_t>, int32_t, PairHash> exec_of;
