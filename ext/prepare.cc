@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analyses/analysis.h"
+#include "analyses/cuda_graphs.h"
 #include "core/timing.h"
 #include "session.h"
 
@@ -19,6 +20,10 @@ void Session::PrepareAll(bool nvtx_kernel_map) {
   core::ScopedTimer total("prepare (all analyses)");
   trace();  // probed here, on the connection's thread
   Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx});
+  // Results read through the user's connection are computed here, on its
+  // thread: a worker that prepared a statement on it would wait for the
+  // connection's mutex, which this thread holds while nsys_prepare() runs.
+  Get<GraphTrace>(Scope{});
   PrepareOptions opt;
   opt.nvtx_kernel_map = nvtx_kernel_map;
   std::vector<const AnalysisModule*> jobs;

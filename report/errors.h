@@ -13,6 +13,8 @@ namespace nsysexplain::render {
 // Exit codes (documented in --help and README-json.md).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFatal = 2;    // bad trace, phase map, output dir, query
+inline constexpr int kExitRegression = 3;     // --fail-on-regression crossed
+inline constexpr int kExitNotComparable = 4;  // --fail-on-regression: no comparison
 inline constexpr int kExitUsage = 64;   // bad command line (EX_USAGE)
 
 // A problem with one named input or output (trace, phase map, --out dir).

@@ -3,7 +3,8 @@
 // registered with sqlite3_auto_extension, so no .so path is needed.
 //
 // Exit codes: 0 success (even with unavailable sections), 2 fatal error about
-// a named file or directory (one stderr line, nothing written), 64 usage.
+// a named file or directory (one stderr line, nothing written), 3/4 the
+// --diff regression gate (regression / no comparison possible), 64 usage.
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "core/timing.h"
 
 #include "db.h"
+#include "diff.h"
 #include "errors.h"
 #include "output_dir.h"
 #include "phase_map.h"
@@ -30,6 +32,8 @@ constexpr const char* kFooter = R"(Outputs:
   without --out   report.md on stdout
   --out DIR       DIR/report.md, DIR/report.json (see report/README-json.md)
                   and DIR/tables/<table>.csv (all rows; RFC 4180, LF line ends)
+  --diff B A      diff.md on stdout, or with --out DIR/diff.md, DIR/diff.json
+                  and DIR/tables/diff_<table>.csv
 
 Progress: while it reads the trace, a progress line on stderr (the table
 being read, percent, elapsed time) when stderr is a terminal; none when it
@@ -40,10 +44,15 @@ kernels and API calls show at most 10, idle gaps at most 20. CSV and JSON hold
 every row (gpu_idle_gaps: the 50 largest gaps).
 
 Exit codes:
-  0   report written (sections without data say "Not available")
+  0   report written (sections without data say "Not available"); with
+      --diff --fail-on-regression: no gated metric got worse by more than PCT
   2   fatal problem with the trace, the phase map, the categories file or
       the output directory:
       one line "nsys-explain-render: <path>: <problem>" on stderr, nothing written
+  3   --fail-on-regression: a gated metric got worse by more than PCT (the
+      stderr line names each one; the diff is still written)
+  4   --fail-on-regression: no comparison was possible (the stderr line says
+      why); the gate fails closed
   64  usage error (unknown flag, bad value, missing TRACE))";
 
 // One line, printable: stderr must never get more than one line per error.
@@ -70,6 +79,8 @@ struct Args {
   bool version = false;
   bool quiet = false;
   bool verbose = false;
+  std::vector<std::string> diff;  // --diff BEFORE AFTER
+  double fail_pct = -1;           // --fail-on-regression PCT (-1: off)
 };
 
 // Parses argv; returns -1 to continue, else an exit code (help, errors).
@@ -113,6 +124,19 @@ int ParseArgs(int argc, char** argv, Args* a) {
                "Print the time and memory of every load and analysis step on "
                "stderr (what NSYSEXPLAIN_TIMING=1 prints)")
       ->excludes(quiet);
+  app.add_option("--diff", a->diff,
+                 "Compare two traces instead of reporting one: kernels, categories, "
+                 "steps per phase, GPU idle, API calls and NVTX ranges side by side, "
+                 "with a comparability verdict (diff.md, diff.json, tables/diff_*.csv "
+                 "with --out)")
+      ->expected(2)
+      ->type_name("BEFORE AFTER");
+  auto* gate = app.add_option("--fail-on-regression", a->fail_pct,
+                              "With --diff: exit 3 when total GPU kernel time or decode "
+                              "step p50/p99 grows by more than PCT percent, or GPU idle "
+                              "by more than PCT points; exit 4 when no comparison is "
+                              "possible")
+                   ->type_name("PCT");
   app.add_flag("--version", a->version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -137,9 +161,57 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError("--phase-map: empty file name");
   if (app.count("--categories") > 0 && a->categories.empty())
     throw UsageError("--categories: empty file name");
-  if (!a->version && app.count("TRACE") == 0)
+  if (gate->count() > 0 && a->diff.empty())
+    throw UsageError("--fail-on-regression: needs --diff BEFORE AFTER");
+  if (gate->count() > 0 && !(a->fail_pct >= 0 && a->fail_pct <= 1e6))
+    throw UsageError("--fail-on-regression: must be a percentage >= 0");
+  if (!a->diff.empty() && app.count("TRACE") > 0)
+    throw UsageError("--diff BEFORE AFTER takes no TRACE");
+  if (!a->version && a->diff.empty() && app.count("TRACE") == 0)
     throw UsageError("missing TRACE (an nsys SQLite export); see --help");
   return -1;
+}
+
+// --diff BEFORE AFTER: both traces opened (and checked) before anything is
+// written; the gate's verdict after the files are.
+int RunDiff(const Args& a) {
+  Db before = OpenTrace(a.diff[0]);
+  Db after = OpenTrace(a.diff[1]);
+  Diff d;
+  std::string current = a.diff[0];
+  try {
+    ApplySettings(before, a.opt);
+    current = a.diff[1];
+    ApplySettings(after, a.opt);
+    d = BuildDiff(before, after, a.diff[0], a.diff[1]);
+  } catch (const DbError& e) {
+    throw FatalError(current, std::string("query failed: ") + e.what());
+  }
+  std::string md = RenderDiffMarkdown(d);
+  if (a.out.empty()) {
+    if (std::fwrite(md.data(), 1, md.size(), stdout) != md.size() || std::fflush(stdout) != 0)
+      throw FatalError("<stdout>", "write error");
+  } else {
+    OutputFiles files = {{"diff.md", md}, {"diff.json", RenderDiffJson(d)}};
+    for (auto& f : RenderDiffCsvFiles(d)) files.push_back(std::move(f));
+    WriteOutDir(a.out, files, a.force);
+    if (!a.quiet)
+      std::printf("%s: wrote diff.md, diff.json and %zu tables/diff_*.csv to %s (%s)\n",
+                  kToolName, files.size() - 2, a.out.c_str(), d.verdict.c_str());
+  }
+  if (a.fail_pct < 0) return kExitOk;
+  bool comparable = true;
+  std::string why;
+  std::vector<std::string> fails = GateFailures(d, a.fail_pct, &comparable, &why);
+  if (!comparable) {
+    PrintError("", "regression gate: " + why);
+    return kExitNotComparable;
+  }
+  if (fails.empty()) return kExitOk;
+  std::string msg;
+  for (const std::string& f : fails) msg += (msg.empty() ? "" : "; ") + f;
+  PrintError("", "regression: " + msg);
+  return kExitRegression;
 }
 
 int Run(int argc, char** argv) {
@@ -163,6 +235,7 @@ int Run(int argc, char** argv) {
   }
   opt.writes_csv = !a.out.empty();
   if (!a.out.empty()) PrecheckOutDir(a.out, a.force);
+  if (!a.diff.empty()) return RunDiff(a);
 
   if (a.verbose) core::SetTimingEnabled(true);
   core::ScopedTimer total_tm("nsys-explain-render (total)");

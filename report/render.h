@@ -1,5 +1,6 @@
 // The three renderers of a Report.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,9 @@ std::string RenderJson(const Report& rep);
 // tables/<name>.csv for every table of every section: (relative path,
 // contents). Full rows; header-only for sections that are not available.
 std::vector<std::pair<std::string, std::string>> RenderCsvFiles(const Report& rep);
+
+// One table as report.json writes it: {"columns": [...], "rows": [[...]]}.
+nlohmann::ordered_json TableToJson(const Table& t);
 
 // One table as CSV (RFC 4180 quoting, LF line ends, header row first).
 std::string RenderCsv(const Table& t);

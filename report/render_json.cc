@@ -20,7 +20,15 @@ json Value(const Cell& c) {
   }
 }
 
-json TableJson(const Table& t) {
+json Lines(const std::string& s) {
+  json a = json::array();
+  for (const std::string& l : SplitLines(s)) a.push_back(l);
+  return a;
+}
+
+}  // namespace
+
+nlohmann::ordered_json TableToJson(const Table& t) {
   json rows = json::array();
   for (const Row& r : t.rows) {
     json row = json::array();
@@ -29,14 +37,6 @@ json TableJson(const Table& t) {
   }
   return {{"columns", t.columns}, {"rows", std::move(rows)}};
 }
-
-json Lines(const std::string& s) {
-  json a = json::array();
-  for (const std::string& l : SplitLines(s)) a.push_back(l);
-  return a;
-}
-
-}  // namespace
 
 std::string RenderJson(const Report& rep) {
   json info = json::object();
@@ -65,7 +65,7 @@ std::string RenderJson(const Report& rep) {
   json sections = json::array();
   for (const Section& s : rep.sections) {
     json tables = json::object();
-    for (const NamedTable& t : s.tables) tables[t.name] = TableJson(t.table);
+    for (const NamedTable& t : s.tables) tables[t.name] = TableToJson(t.table);
     sections.push_back({{"id", s.id},
                         {"ord", s.ord},
                         {"title", s.title},

@@ -31,7 +31,9 @@ struct AnalysisModule {
   // so that its views are served from the cache. Called by nsys_prepare() on
   // a worker thread, beside other modules, after every big table is loaded:
   // it may only use the Session (Get, the table accessors, Trace::Name and
-  // Trace::Intern), never the user's connection. nullptr: nothing to do.
+  // Trace::Intern), never the user's connection (a result whose Compute reads
+  // it, like GraphTrace, is computed by PrepareAll on the connection's thread
+  // before the workers start: add it there). nullptr: nothing to do.
   void (*prepare)(Session& s, const PrepareOptions& opt) = nullptr;
 };
 

@@ -199,6 +199,18 @@ class Catalog {
   // Kernel display name per SEMANTICS.md (demangled name).
   const char* KernelName(int k) const { return kernels_[k].demangled; }
 
+  // Kernels whose demangled name contains `pattern` get `factor` times their
+  // median duration; returns how many matched.
+  int ScaleKernels(std::string_view pattern, double factor) {
+    int n = 0;
+    for (KernelSpec& k : kernels_)
+      if (std::string_view(k.demangled).find(pattern) != std::string_view::npos) {
+        k.median_us *= factor;
+        ++n;
+      }
+    return n;
+  }
+
  private:
   int layers_;
   std::vector<KernelSpec> kernels_;

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <string>
@@ -80,12 +81,30 @@ int Run(int argc, char** argv) {
                  "per replay, its kernels absent)")
       ->capture_default_str()
       ->check(CLI::IsMember({"node", "graph"}));
+  std::string kernel_scale;
+  app.add_option("--kernel-scale", kernel_scale,
+                 "SUBSTRING=FACTOR: kernels whose demangled name contains "
+                 "SUBSTRING run FACTOR times as long, every other number of the "
+                 "trace unchanged (a before/after pair for --diff)")
+      ->type_name("SUBSTRING=FACTOR");
   app.add_flag("--force,-f", force, "Overwrite an existing output");
   app.add_flag("--quiet,-q", quiet, "No summary on stderr");
   CLI11_PARSE(app, argc, argv);
 
   opt.layers = layers > 0 ? layers : AutoLayers(opt.kernels, opt.processes);
   opt.graph_mode = graph_trace == "graph";
+  if (!kernel_scale.empty()) {
+    const size_t eq = kernel_scale.rfind('=');
+    char* end = nullptr;
+    const double f = eq == std::string::npos ? 0 : std::strtod(kernel_scale.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || !end || *end != '\0' || !(f > 0 && f < 1e6)) {
+      fmt::print(stderr, "nsys-explain-synth: --kernel-scale: want SUBSTRING=FACTOR (FACTOR > 0), got {}\n",
+                 kernel_scale);
+      return 2;
+    }
+    opt.scale_pattern = kernel_scale.substr(0, eq);
+    opt.scale_factor = f;
+  }
   const std::string truth_path = out + ".truth.json";
   if (!force && (Exists(out) || Exists(truth_path))) {
     fmt::print(stderr,
@@ -101,6 +120,12 @@ int Run(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Writer::ConfigureLibrary();
   Catalog catalog(opt.layers);
+  if (!opt.scale_pattern.empty() &&
+      catalog.ScaleKernels(opt.scale_pattern, opt.scale_factor) == 0) {
+    fmt::print(stderr, "nsys-explain-synth: --kernel-scale: no kernel name contains \"{}\"\n",
+               opt.scale_pattern);
+    return 2;
+  }
   InternMetadataStrings(catalog, opt.processes);
   Truth truth(catalog, opt.processes);
   nlohmann::ordered_json meta;
@@ -119,6 +144,7 @@ int Run(int argc, char** argv) {
   meta["processes"] = opt.processes;
   meta["layers"] = opt.layers;
   meta["cuda_graph_trace"] = graph_trace;
+  if (!kernel_scale.empty()) meta["kernel_scale"] = kernel_scale;
   meta["kernels_requested"] = opt.kernels;
   meta["runtime_per_kernel"] = opt.runtime_per_kernel;
   meta["nvtx_per_kernel"] = opt.nvtx_per_kernel;

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "catalog.h"
@@ -40,6 +41,11 @@ struct SimOptions {
   // rows, their kernels absent from the kernel table (default: node mode,
   // every replayed kernel a kernel row).
   bool graph_mode = false;
+  // --kernel-scale SUBSTRING=FACTOR: kernels whose demangled name contains
+  // SUBSTRING run FACTOR times as long (every random draw unchanged, so a
+  // before/after pair with one seed differs in exactly those kernels).
+  std::string scale_pattern;
+  double scale_factor = 1.0;
 };
 
 // Chooses the layer count when the user did not: small traces get fewer
