@@ -5,6 +5,7 @@
 -- in llm_gpu_idle). Source: CUPTI_ACTIVITY_KIND_KERNEL start/end by
 -- globalPid and deviceId. memcpy/memset are not counted as busy.
 
+-- GPU busy fraction per process, device and time bucket (1/100 of the capture's kernel window).
 -- Example: SELECT device_id, bucket, busy_fraction FROM llm_gpu_timeline WHERE busy_fraction < 0.5;
 CREATE TEMP VIEW IF NOT EXISTS llm_gpu_timeline(
   pid,              -- OS process id
