@@ -117,7 +117,7 @@ struct Args {
 
 // Parses argv; returns -1 to continue, else an exit code (help, errors).
 int ParseArgs(int argc, char** argv, Args* a) {
-  CLI::App app("Render an LLM-inference hotspot report (Markdown, JSON, CSV) "
+  CLI::App app("Render an LLM-inference hotspot report (Markdown, JSON, CSV, HTML) "
                "from an Nsight Systems SQLite export.",
                kToolName);
   app.footer(kFooter);
