@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <sstream>
 
 #include "html_util.h"
 
@@ -77,6 +79,61 @@ TEST_F(Browser, ScriptsRunWithoutErrorsAndTheDomHasTheMarks) {
   EXPECT_EQ(Marks(Figure(dom, "top_kernels"), "bar").size(),
             std::min<size_t>(15, k["rows"].size()));
   EXPECT_EQ(Count(dom, "<svg"), Count(Example().html, "<svg"));
+}
+
+// Click-to-sort, driven from a harness page that loads report.html in an
+// iframe, clicks the total_ms header of the kernels table twice and writes
+// the resulting column orders into its own DOM.
+TEST_F(Browser, HeaderClicksSortTheTable) {
+  std::string harness = Example().dir + "/sort_harness.html";
+  e2e::WriteFile(harness, R"(<!DOCTYPE html><html><body><pre id="out">pending</pre>
+<iframe id="f" src="report.html" width="1280" height="800"></iframe>
+<script>
+document.getElementById('f').onload = function() {
+  var out = document.getElementById('out');
+  try {
+    var d = this.contentDocument;
+    var t = d.querySelector('table[data-table="kernels"]');
+    var ths = t.tHead.rows[0].cells, col = -1;
+    for (var i = 0; i < ths.length; ++i) if (ths[i].textContent === 'total_ms') col = i;
+    function values() {
+      return Array.prototype.map.call(t.tBodies[0].rows, function(r) {
+        return r.cells[col].getAttribute('data-sort'); }).join(' ');
+    }
+    var before = values();
+    ths[col].click();
+    var asc = values() + ' ' + ths[col].getAttribute('aria-sort');
+    ths[col].click();
+    var desc = values() + ' ' + ths[col].getAttribute('aria-sort');
+    out.textContent = 'BEFORE ' + before + '\nASC ' + asc + '\nDESC ' + desc + '\nEND';
+  } catch (e) { out.textContent = 'ERROR ' + e; }
+};
+</script></body></html>)");
+  e2e::RunResult r = Run({"--allow-file-access-from-files", "--virtual-time-budget=3000",
+                          "--dump-dom", "file://" + harness});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto line = [&](const std::string& tag) {
+    size_t b = r.out.find(tag + " ");
+    if (b == std::string::npos) return std::vector<double>{};
+    size_t e = r.out.find('\n', b);
+    std::istringstream in(r.out.substr(b + tag.size() + 1, e - b - tag.size() - 1));
+    std::vector<double> v;
+    for (std::string w; in >> w;)
+      if (w != "ascending" && w != "descending") v.push_back(std::stod(w));
+    return v;
+  };
+  ASSERT_NE(r.out.find("\nEND"), std::string::npos) << r.out.substr(0, 2000);
+  std::vector<double> before = line("BEFORE"), asc = line("ASC"), desc = line("DESC");
+  ASSERT_GT(before.size(), 5u);
+  // The report's order is by total time, descending; the first click sorts
+  // ascending, the second descending.
+  std::vector<double> want = before;
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(asc, want);
+  std::reverse(want.begin(), want.end());
+  EXPECT_EQ(desc, want);
+  EXPECT_NE(r.out.find("ascending"), std::string::npos);
+  EXPECT_NE(r.out.find("descending"), std::string::npos);
 }
 
 TEST_F(Browser, ScreenshotAt1280) {
