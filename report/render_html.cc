@@ -257,9 +257,12 @@ class Html {
       auto [pid, dev] = series[i];
       double y0 = top + static_cast<double>(i) * (panel + strip + pad);
       std::string name = fmt::format("PID {} GPU {}", pid, dev);
-      std::string color = PaletteColor(i);
+      // Series colours avoid the phase colours (orange, sky blue) and the
+      // vermillion of the gap outlines.
+      static const char* kSeries[] = {"#0072B2", "#009E73", "#CC79A7", "#000000", "#999999"};
+      std::string color = kSeries[i % (sizeof kSeries / sizeof kSeries[0])];
       legend.emplace_back(color, name);
-      svg.YAxis(left, y0 + panel, y0, left + w, {0, 0.5, 1}, "");
+      svg.YAxis(left, y0 + panel, y0, left + w, {0, 0.5, 1}, "busy");
       svg.Text(left - 50, y0 + panel / 2 + 4, "GPU " + std::to_string(dev), "end", "",
                name);
       for (size_t r = 0; r < t.rows.size(); ++r) {
