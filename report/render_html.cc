@@ -88,17 +88,20 @@ constexpr const char* kSortScript = R"(<script>
 </script>
 )";
 
-// Prose of the view pack with `code spans`, as HTML.
+// Prose of the view pack with `code spans`, as HTML (each run between
+// backticks escaped whole, so multi-byte UTF-8 stays intact).
 std::string Prose(const std::string& s) {
   std::string out;
   bool code = false;
-  for (char c : s) {
-    if (c == '`') {
+  size_t from = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i < s.size() && s[i] != '`') continue;
+    out += HtmlEscape(std::string_view(s).substr(from, i - from));
+    if (i < s.size()) {
       out += code ? "</code>" : "<code>";
       code = !code;
-    } else {
-      out += HtmlEscape(std::string(1, c));
     }
+    from = i + 1;
   }
   if (code) out += "</code>";
   return out;
@@ -132,7 +135,11 @@ Source Find(const Report& rep, const std::string& table_name, const std::string&
 std::string KernelLabel(const std::string& full, size_t max_chars = 60) {
   std::string base = core::KernelBaseName(full);
   if (base.empty()) base = full;
-  if (base.size() > max_chars) base = base.substr(0, max_chars - 3) + "...";
+  if (base.size() > max_chars) {
+    size_t cut = max_chars - 3;  // not inside a UTF-8 sequence
+    while (cut > 0 && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
+    base = base.substr(0, cut) + "...";
+  }
   return base;
 }
 

@@ -74,6 +74,22 @@ TEST(RenderHtml, GenericChartNamesTheMissingColumn) {
       << m;
 }
 
+TEST(RenderHtml, ProseKeepsUtf8AndCodeSpans) {
+  Report rep;
+  rep.findings = MakeTable({"severity", "title", "evidence", "recommendation", "rule"},
+                           {{Cell::Text("medium"), Cell::Text("CPU↔GPU sync in `cudaFree`"),
+                             Cell::Text("3 calls ≤ 1 ms"), Cell::Text("a < b & c"),
+                             Cell::Text("r")}});
+  Section s = MakeSection("findings", "findings", rep.findings);
+  s.tables[0].md_layout = "finding_list";
+  rep.sections.push_back(s);
+  std::string h = RenderHtml(rep);
+  EXPECT_NE(h.find("CPU↔GPU sync in <code>cudaFree</code>"), std::string::npos);
+  EXPECT_NE(h.find("3 calls ≤ 1 ms"), std::string::npos);
+  EXPECT_NE(h.find("a &lt; b &amp; c"), std::string::npos);
+  EXPECT_EQ(h.find("\xef\xbf\xbd"), std::string::npos);  // no U+FFFD replacement
+}
+
 TEST(Summary, TakesItsNumbersFromTheTables) {
   Report rep;
   rep.sections.push_back(MakeSection(
