@@ -14,6 +14,7 @@ rm -rf out/example_report
 build/report/nsys-explain-render examples/vllm_tp2_small.sqlite --out out/example_report
 echo
 echo "Done in $(( $(date +%s) - t0 )) s. Report in out/example_report/:"
+echo "  out/example_report/report.html   the report with charts: open it in a browser (file://$PWD/out/example_report/report.html)"
 echo "  out/example_report/report.md     the report (Markdown)"
 echo "  out/example_report/report.json   the same as JSON; tables/*.csv every row"
 echo "Your own trace: build/report/nsys-explain-render trace.sqlite --out report/"

@@ -30,8 +30,12 @@ namespace {
 
 constexpr const char* kFooter = R"(Outputs:
   without --out   report.md on stdout
-  --out DIR       DIR/report.md, DIR/report.json (see report/README-json.md)
-                  and DIR/tables/<table>.csv (all rows; RFC 4180, LF line ends)
+  --out DIR       DIR/report.md, DIR/report.json (see report/README-json.md),
+                  DIR/report.html (one self-contained page: summary, SVG
+                  charts, sortable tables; opens from file://) and
+                  DIR/tables/<table>.csv (all rows; RFC 4180, LF line ends)
+  --format LIST   only these of them: a comma list of md, json, csv, html
+                  (default all; without --out only md, on stdout)
   --diff B A      diff.md on stdout, or with --out DIR/diff.md, DIR/diff.json
                   and DIR/tables/diff_<table>.csv
 
@@ -46,9 +50,10 @@ every row (gpu_idle_gaps: the 50 largest gaps).
 Exit codes:
   0   report written (sections without data say "Not available"); with
       --diff --fail-on-regression: no gated metric got worse by more than PCT
-  2   fatal problem with the trace, the phase map, the categories file or
-      the output directory:
-      one line "nsys-explain-render: <path>: <problem>" on stderr, nothing written
+  2   fatal problem with the trace, the phase map, the categories file,
+      the output directory or the --format list:
+      one line "nsys-explain-render: <path or flag>: <problem>" on stderr,
+      nothing written
   3   --fail-on-regression: a gated metric got worse by more than PCT (the
       stderr line names each one; the diff is still written)
   4   --fail-on-regression: no comparison was possible (the stderr line says
@@ -69,8 +74,46 @@ void PrintError(const std::string& subject, const std::string& problem) {
   std::fputs(line.c_str(), stderr);
 }
 
+// What --format chose.
+struct Formats {
+  bool md = true, json = true, csv = true, html = true;
+};
+
+constexpr const char* kFormatList = "md, json, csv, html";
+
+// "md,html" -> {md, html}. A bad list is a FatalError about --format.
+Formats ParseFormats(const std::string& list, bool has_out) {
+  Formats f{false, false, false, false};
+  std::string item;
+  for (size_t i = 0; i <= list.size(); ++i) {
+    if (i < list.size() && list[i] != ',') {
+      item += list[i];
+      continue;
+    }
+    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    std::string name = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    item.clear();
+    bool* slot = name == "md" ? &f.md : name == "json" ? &f.json
+               : name == "csv" ? &f.csv : name == "html" ? &f.html : nullptr;
+    if (name.empty())
+      throw FatalError("--format", std::string("empty format name in '") + list +
+                                       "' (expected a comma list of " + kFormatList + ")");
+    if (!slot)
+      throw FatalError("--format", "unknown format '" + name + "' (expected a comma list of " +
+                                       kFormatList + ")");
+    if (*slot) throw FatalError("--format", "format '" + name + "' given twice");
+    *slot = true;
+  }
+  if (!has_out && (f.json || f.csv || f.html))
+    throw FatalError("--format", "json, csv and html need --out DIR (without --out only md "
+                                 "is written, on stdout)");
+  return f;
+}
+
 struct Args {
   Options opt;
+  Formats formats;
+  std::string format;
   std::string out;
   std::string phase_map;
   std::string categories;
@@ -85,7 +128,7 @@ struct Args {
 
 // Parses argv; returns -1 to continue, else an exit code (help, errors).
 int ParseArgs(int argc, char** argv, Args* a) {
-  CLI::App app("Render an LLM-inference hotspot report (Markdown, JSON, CSV) "
+  CLI::App app("Render an LLM-inference hotspot report (Markdown, JSON, CSV, HTML) "
                "from an Nsight Systems SQLite export.",
                kToolName);
   app.footer(kFooter);
@@ -93,9 +136,13 @@ int ParseArgs(int argc, char** argv, Args* a) {
                  "Nsight Systems SQLite export (nsys export --type sqlite)")
       ->type_name("FILE");
   app.add_option("--out", a->out,
-                 "Write report.md, report.json and tables/*.csv into DIR "
-                 "(atomically; DIR must be new or empty unless --force)")
+                 "Write report.md, report.json, report.html and tables/*.csv "
+                 "into DIR (atomically; DIR must be new or empty unless --force)")
       ->type_name("DIR");
+  app.add_option("--format", a->format,
+                 "What --out writes: a comma list of md, json, csv, html "
+                 "(default all)")
+      ->type_name("LIST");
   app.add_option("--phase-map,--phases-json", a->phase_map,
                  "JSON {\"phase\": [\"pattern\", ...]}: NVTX range names "
                  "containing a pattern (case-insensitive, first match wins) "
@@ -116,7 +163,7 @@ int ParseArgs(int argc, char** argv, Args* a) {
       ->type_name("N");
   app.add_flag("--force", a->force,
                "Allow a non-empty --out DIR (replaces only report.md, "
-               "report.json and tables/*.csv)");
+               "report.json, report.html and tables/*.csv)");
   auto* quiet = app.add_flag("-q,--quiet", a->quiet,
                              "No progress line on stderr and no \"wrote ...\" line "
                              "on stdout (errors still print)");
@@ -165,10 +212,13 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError("--fail-on-regression: needs --diff BEFORE AFTER");
   if (gate->count() > 0 && !(a->fail_pct >= 0 && a->fail_pct <= 1e6))
     throw UsageError("--fail-on-regression: must be a percentage >= 0");
+  if (!a->diff.empty() && app.count("--format") > 0)
+    throw UsageError("--format: not with --diff (a diff writes diff.md, diff.json and CSV)");
   if (!a->diff.empty() && app.count("TRACE") > 0)
     throw UsageError("--diff BEFORE AFTER takes no TRACE");
   if (!a->version && a->diff.empty() && app.count("TRACE") == 0)
     throw UsageError("missing TRACE (an nsys SQLite export); see --help");
+  if (app.count("--format") > 0) a->formats = ParseFormats(a->format, !a->out.empty());
   return -1;
 }
 
@@ -233,7 +283,7 @@ int Run(int argc, char** argv) {
     opt.has_categories = true;
     opt.categories_path = a.categories;
   }
-  opt.writes_csv = !a.out.empty();
+  opt.writes_csv = !a.out.empty() && a.formats.csv;
   if (!a.out.empty()) PrecheckOutDir(a.out, a.force);
   if (!a.diff.empty()) return RunDiff(a);
 
@@ -254,7 +304,7 @@ int Run(int argc, char** argv) {
 
   progress.Phase("writing the report");
   core::ScopedTimer write_tm("report: render and write");
-  std::string md = RenderMarkdown(rep);
+  std::string md = a.formats.md ? RenderMarkdown(rep) : std::string();
   if (a.out.empty()) {
     if (std::fwrite(md.data(), 1, md.size(), stdout) != md.size() ||
         std::fflush(stdout) != 0)
@@ -262,13 +312,26 @@ int Run(int argc, char** argv) {
     progress.Done();
     return kExitOk;
   }
-  OutputFiles files = {{"report.md", md}, {"report.json", RenderJson(rep)}};
-  for (auto& f : RenderCsvFiles(rep)) files.push_back(std::move(f));
+  const Formats& f = a.formats;
+  OutputFiles files;
+  std::string wrote;
+  auto add = [&](const char* name, std::string data) {
+    files.emplace_back(name, std::move(data));
+    wrote += std::string(wrote.empty() ? "" : ", ") + name;
+  };
+  if (f.md) add("report.md", std::move(md));
+  if (f.json) add("report.json", RenderJson(rep));
+  if (f.html) add("report.html", RenderHtml(rep));
+  size_t csv = 0;
+  if (f.csv)
+    for (auto& file : RenderCsvFiles(rep)) {
+      files.push_back(std::move(file));
+      ++csv;
+    }
+  if (f.csv) wrote += (wrote.empty() ? "" : ", ") + std::to_string(csv) + " tables/*.csv";
   WriteOutDir(a.out, files, a.force);
   progress.Done();
-  if (!a.quiet)
-    std::printf("%s: wrote report.md, report.json and %zu tables/*.csv to %s\n",
-                kToolName, files.size() - 2, a.out.c_str());
+  if (!a.quiet) std::printf("%s: wrote %s to %s\n", kToolName, wrote.c_str(), a.out.c_str());
   return kExitOk;
 }
 

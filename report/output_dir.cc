@@ -50,8 +50,8 @@ int IsEmptyDir(const std::string& p) {
 bool Writable(const std::string& p) { return ::access(p.c_str(), W_OK | X_OK) == 0; }
 
 const char kNotEmpty[] =
-    "exists and is not empty (use --force to replace report.md, report.json "
-    "and tables/*.csv in it)";
+    "exists and is not empty (use --force to replace report.md, report.json, "
+    "report.html and tables/*.csv in it)";
 
 void WriteFile(const std::string& path, const std::string& data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

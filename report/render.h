@@ -1,4 +1,4 @@
-// The three renderers of a Report.
+// The renderers of a Report.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -11,6 +11,15 @@ namespace nsysexplain::render {
 
 // report.md (GitHub-flavoured Markdown).
 std::string RenderMarkdown(const Report& rep);
+
+// report.html: one self-contained page (inline CSS, SVG charts and a little
+// JS; nothing is loaded from the network or other files).
+std::string RenderHtml(const Report& rep);
+
+// The columns report.md shows of a plain table (md_columns: "name?" kept
+// only when some row has a value in it, "a|b" kept as it is). Throws
+// std::out_of_range for a declared column the view lacks.
+std::vector<std::string> MdColumns(const NamedTable& t);
 
 // report.json (schema in report/README-json.md). Invalid UTF-8 is replaced.
 std::string RenderJson(const Report& rep);

@@ -10,6 +10,7 @@
 
 #include "md_writer.h"
 #include "render.h"
+#include "summary.h"
 #include "text.h"
 
 namespace nsysexplain::render {
@@ -46,6 +47,8 @@ bool Shows(const Cell& c) {
   }
 }
 
+}  // namespace
+
 // The declared Markdown columns of `t`; "name?" is kept only when some row
 // shows a value in it; "a|b" (a, or b where a collides: MdWriter::Table) is
 // kept as it is. A declared column the view lacks is an error.
@@ -68,6 +71,8 @@ std::vector<std::string> MdColumns(const NamedTable& t) {
   return out;
 }
 
+namespace {
+
 class Renderer {
  public:
   explicit Renderer(const Report& rep) : rep_(rep), md_(rep.writes_csv) {}
@@ -82,6 +87,7 @@ class Renderer {
     if (!gpu.empty()) md_.Line("- GPU: " + Code(gpu));
     std::string ver = rep_.Info("EXPORT_PRODUCT_VERSION");
     if (!ver.empty()) md_.Line("- Nsight Systems export: " + Code(ver));
+    RenderSummary();
     for (const Section& s : rep_.sections) RenderSection(s);
     return md_.str();
   }
@@ -102,6 +108,23 @@ class Renderer {
         {"derivation", &Renderer::Derivation},
     };
     return kLayouts;
+  }
+
+  // The one-screen summary (report/summary.h), before the sections.
+  void RenderSummary() {
+    Summary sm = MakeSummary(rep_);
+    md_.Blank();
+    md_.Line("## Summary");
+    md_.Blank();
+    for (const Summary::Item& it : sm.items)
+      md_.Line("- **" + it.label + "**: " + MdInline(it.text));
+    if (sm.findings.empty()) {
+      md_.Line("- **Top findings**: none (no rule fired).");
+      return;
+    }
+    md_.Line("- **Top findings**:");
+    for (size_t i = 0; i < sm.findings.size(); ++i)
+      md_.Line(fmt::format("  {}. {}", i + 1, MdInline(sm.findings[i])));
   }
 
   size_t top() const { return static_cast<size_t>(rep_.settings.top_n); }

@@ -4,7 +4,8 @@
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config sqlite3 libsqlite3-dev
       libfmt-dev nlohmann-json3-dev libcli11-dev libgtest-dev googletest
-      time coreutils libtsan2)  # libtsan2: gcc's TSan runtime (tests/run.sh)
+      time coreutils libtsan2  # libtsan2: gcc's TSan runtime (tests/run.sh)
+      chromium)  # headless checks of report.html (html.Browser.*; skipped without it)
 # Optional: clang + libFuzzer runtime for the fuzz harnesses (tests/run.sh).
 if [ "${NSYSEXPLAIN_WITH_FUZZ:-1}" = 1 ]; then
   PKGS+=(clang libclang-rt-14-dev)

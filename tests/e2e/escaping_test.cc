@@ -77,6 +77,23 @@ TEST_F(Hostile, MarkdownTablesKeepTheirShape) {
   EXPECT_NE(md_.find("&amp;amp; entity"), std::string::npos);
 }
 
+TEST_F(Hostile, HtmlEscapesEveryName) {
+  std::string h = ReadFile(dir_ / "out/report.html");
+  EXPECT_TRUE(IsValidUtf8(h));
+  EXPECT_EQ(h.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(h.find("<a "), std::string::npos);
+  EXPECT_EQ(h.find("say \"hi\""), std::string::npos);  // quotes would end an attribute
+  // The dominant kernel is shown (tables, chart labels and tooltips), escaped.
+  EXPECT_NE(h.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(h.find("say &quot;hi&quot;"), std::string::npos);
+  EXPECT_NE(h.find("&amp;amp; entity"), std::string::npos);
+  // Only the page's own two scripts.
+  size_t scripts = 0;
+  for (size_t p = h.find("<script"); p != std::string::npos; p = h.find("<script", p + 1))
+    ++scripts;
+  EXPECT_EQ(scripts, 2u);
+}
+
 TEST_F(Hostile, NoRawHtmlOutsideCodeSpans) {
   std::istringstream in(md_);
   std::string line;

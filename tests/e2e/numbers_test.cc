@@ -97,7 +97,7 @@ TEST_F(BasicTrace, JsonEnvelope) {
                      "pids", "kernels_by_pid",
                      "launch_storm_by_pid", "sync_by_pid", "launch_storm", "sync",
                      "gpu_idle", "nvtx_ranges", "nvtx_kernel_time", "nvtx_by_pid",
-                     "kernel_tails", "launch_latency", "steps", "cuda_graphs",
+                     "kernel_tails", "launch_latency", "gpu_timeline", "steps", "cuda_graphs",
                      "derivation"}));
   // The basic trace has no CUDA graphs; every other section is available.
   for (const auto& s : report_["sections"]) {

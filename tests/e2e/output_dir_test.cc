@@ -40,7 +40,7 @@ TEST_F(OutDir, CreatesMissingDirectoryAndParents) {
   EXPECT_TRUE(Exists(dir_ / "a/b/c/tables/kernels.csv"));
   EXPECT_EQ(ListDir(dir_ / "a/b"), std::vector<std::string>{"c"}) << "temp dir left";
   EXPECT_EQ(ListDir(dir_ / "a/b/c"),
-            (std::vector<std::string>{"report.json", "report.md", "tables"}));
+            (std::vector<std::string>{"report.html", "report.json", "report.md", "tables"}));
   EXPECT_TRUE(r.err.empty()) << r.err;
 }
 
