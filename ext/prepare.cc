@@ -18,7 +18,7 @@ namespace nsysexplain {
 void Session::PrepareAll(bool nvtx_kernel_map) {
   core::ScopedTimer total("prepare (all analyses)");
   trace();  // probed here, on the connection's thread
-  Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx});
+  Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});
   PrepareOptions opt;
   opt.nvtx_kernel_map = nvtx_kernel_map;
   std::vector<const AnalysisModule*> jobs;

@@ -40,12 +40,25 @@ struct ThreadEvents {
 
 }  // namespace
 
+WarmupEnds::Result WarmupEnds::Compute(Session& s, const Scope& scope) {
+  auto rp = s.runtime(scope);
+  const auto& mk = rp->calls.markers;
+  Result out;
+  for (size_t m = 0; m < mk.size(); ++m) {
+    if (static_cast<MarkerKind>(mk.kind[m]) != MarkerKind::kGraphBuild) continue;
+    auto [it, added] = out.try_emplace(core::PidOf(mk.global_tid[m]), mk.end[m]);
+    if (!added) it->second = std::max(it->second, mk.end[m]);
+  }
+  return out;
+}
+
 Steps::Result Steps::Compute(Session& s, const Scope& scope) {
   auto kp = s.kernels(scope);
   auto rp = s.runtime(scope);
   auto li = s.Get<LaunchIndex>(scope);
   auto gt = s.Get<GraphTrace>(scope);
   auto idle = s.Get<GpuIdle>(scope);
+  auto warmup = s.Get<WarmupEnds>(scope);
   std::shared_ptr<Trace> t = s.trace(scope);
   core::ScopedTimer tm("steps");
   const core::Kernels& k = *kp;
@@ -75,15 +88,11 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
     if (e.global_pid >= 0 && e.correlation_id >= 0)
       exec_of[{core::ProcessKey(e.global_pid), e.correlation_id}] = static_cast<int32_t>(x);
   }
-  std::unordered_map<int64_t, int64_t> last_build;  // pid -> end of its last graph build
   for (size_t m = 0; m < mk.size(); ++m) {
     auto kind = static_cast<MarkerKind>(mk.kind[m]);
     int64_t pid = core::PidOf(mk.global_tid[m]);
     if (kind == MarkerKind::kHostSync || kind == MarkerKind::kSyncCopy) {
       procs[pid][mk.global_tid[m]].syncs.push_back({mk.start[m], mk.end[m]});
-    } else if (kind == MarkerKind::kGraphBuild) {
-      int64_t& b = last_build[pid];
-      b = std::max(b, mk.end[m]);
     } else if (kind == MarkerKind::kGraphLaunch) {
       std::pair<int64_t, int64_t> key{core::ProcessKey(mk.global_tid[m]), mk.correlation_id[m]};
       if (launch_keys.count(key)) continue;  // a launch row already
@@ -148,7 +157,7 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
       out.pids_without_steps.push_back(pid);
       continue;
     }
-    auto lb = last_build.find(pid);
+    auto lb = warmup->find(pid);
     int64_t index = 0;
     for (const core::StepSpan& sp : spans) {
       StepRow st;
@@ -213,7 +222,7 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
             (st.graph_launches > 1 ? "es" : "") + ")");
       if (evd.empty()) add("no attention kernel and no graph launch");
       st.evidence = std::move(evd);
-      st.warmup = lb != last_build.end() && st.end <= lb->second;
+      st.warmup = lb != warmup->end() && st.end <= lb->second;
       out.steps.push_back(std::move(st));
     }
   }

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "session.h"
@@ -26,6 +27,17 @@ struct StepRow {
   const char* basis = "sync";     // sync, graph
   bool warmup = false;            // before the process's last graph build
   std::string evidence;
+};
+
+// Where each process's start-up ends: the end of its last CUDA graph build
+// call (marker kind graph_build: stream capture, instantiate, upload, exec
+// update). Steps that end before it are warm-up; analyses that look at the
+// steady state (allocation churn, synchronous copies) start there. A process
+// without such a call has no entry (its warm-up is not recognised).
+struct WarmupEnds {
+  static constexpr const char* kName = "warmup_ends";
+  using Result = std::unordered_map<int64_t, int64_t>;  // pid -> ns
+  static Result Compute(Session& s, const Scope& scope);
 };
 
 struct Steps {
