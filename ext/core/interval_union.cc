@@ -52,4 +52,16 @@ int64_t UnionAccumulator::Length() const {
   return UnionLength(MergeIntervals(items_));
 }
 
+int64_t IntersectionLength(const std::vector<Interval>& a, const std::vector<Interval>& b) {
+  int64_t total = 0;
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    int64_t lo = std::max(a[i].start, b[j].start), hi = std::min(a[i].end, b[j].end);
+    if (hi > lo) total = SatAdd(total, SatSub(hi, lo));
+    if (a[i].end < b[j].end) ++i;
+    else ++j;
+  }
+  return total;
+}
+
 }  // namespace nsysexplain::core
