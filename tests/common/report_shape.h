@@ -8,6 +8,6 @@
 namespace nsysexplain::testing {
 
 // Sections in _nsys_all_sections / report.json "sections" (available or not).
-inline constexpr std::size_t kReportSections = 23;
+inline constexpr std::size_t kReportSections = 24;
 
 }  // namespace nsysexplain::testing

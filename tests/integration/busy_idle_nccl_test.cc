@@ -1,5 +1,6 @@
-// GPU busy with memory operations (sql/gpu_busy.sql) and idle causes
-// (sql/idle_causes.sql) on hand-computed fixtures.
+// GPU busy with memory operations (sql/gpu_busy.sql), idle causes
+// (sql/idle_causes.sql) and NCCL collectives (sql/nccl.sql) on
+// hand-computed fixtures.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -102,6 +103,47 @@ TEST_F(BusyIdleNccl, IdleCausesNeedRuntime) {
   EXPECT_EQ(Render(c.Query("SELECT available, reason FROM llm_report_sections "
                            "WHERE section_id = 'idle_causes'")),
             "0|no CUPTI_ACTIVITY_KIND_RUNTIME table (launch and sync calls)\n");
+}
+
+// Two ranks (ms): rank A = PID 1 / GPU 0 computes [0,100) and runs
+// AllReduce [50,150) and [200,220) and a SendRecv [300,310); rank B = PID 2
+// / GPU 1 runs AllReduce [60,160) and [230,240) and no compute.
+TEST_F(BusyIdleNccl, NcclPerRankOverlapAndSkew) {
+  const int64_t ms = 1000000;
+  const std::string ar = "ncclDevKernel_AllReduce_Sum_f32_RING_LL(ncclDevKernelArgsStorage<4096ul>)";
+  Kernel(0, 100 * ms, "gemm", 7, 1, 0);
+  Kernel(50 * ms, 150 * ms, ar, 8, 1, 0);
+  Kernel(200 * ms, 220 * ms, ar, 8, 1, 0);
+  Kernel(300 * ms, 310 * ms, "ncclDevKernel_SendRecv(ncclDevKernelArgsStorage<4096ul>)", 8, 1, 0);
+  Kernel(60 * ms, 160 * ms, ar, 8, 2, 1);
+  Kernel(230 * ms, 240 * ms, ar, 8, 2, 1);
+  Conn& c = Open();
+  // A: AllReduce busy 120, hidden under the gemm [50,100) = 50.
+  EXPECT_EQ(Render(c.Query("SELECT pid, device_id, collective, kernels, total_ms, busy_ms, "
+                           "hidden_ms, alone_ms, hidden_pct, top_kernel FROM llm_nccl")),
+            "1|0|AllReduce|2|120.0|120.0|50.0|70.0|41.667|ncclDevKernel_AllReduce_Sum_f32_RING_LL\n"
+            "1|0|SendRecv|1|10.0|10.0|0.0|10.0|0.0|ncclDevKernel_SendRecv\n"
+            "2|1|AllReduce|2|110.0|110.0|0.0|110.0|0.0|ncclDevKernel_AllReduce_Sum_f32_RING_LL\n");
+  // Instance 1: 50 vs 60 ms, instance 2: 200 vs 230 ms; B last both times.
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_nccl_skew")),
+            "AllReduce|2|2|20000.0|30000.0|2|1|100.0\n");
+  EXPECT_EQ(Render(c.Query("SELECT rule, severity FROM llm_findings WHERE rule LIKE 'nccl%' "
+                           "ORDER BY rule")),
+            "nccl_exposed|medium\nnccl_rank_skew|medium\n");
+  EXPECT_EQ(c.Text("SELECT evidence FROM llm_findings WHERE rule = 'nccl_exposed'"),
+            "NCCL kernels of rank PID 2 / GPU 1 were busy 110.000 ms, 110.000 ms of it with no "
+            "other kernel of that rank running (0.0% hidden).");
+  c.Exec("UPDATE llm_settings SET value = 25000 WHERE key = 'nccl_skew_warn_us'");
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_findings WHERE rule = 'nccl_rank_skew'"), 0);
+}
+
+TEST_F(BusyIdleNccl, NoNcclSaysWhy) {
+  Kernel(0, 10, "gemm", 7);
+  Conn& c = Open();
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_nccl"), 0);
+  EXPECT_EQ(Render(c.Query("SELECT available, reason FROM llm_report_sections "
+                           "WHERE section_id = 'nccl'")),
+            "0|no NCCL kernels (kernel names containing \"nccl\") in the kernel table\n");
 }
 
 }  // namespace

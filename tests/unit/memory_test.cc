@@ -9,6 +9,7 @@
 #include "core/idle_causes.h"
 #include "core/interval_union.h"
 #include "core/memory.h"
+#include "core/nccl.h"
 
 #include <algorithm>
 
@@ -117,6 +118,62 @@ TEST(IdleCauses, MatchesBruteForce) {
                                    : IdleCause::kOther);
       ASSERT_EQ(got[g], want) << round << " gap " << g;
     }
+  }
+}
+
+}  // namespace
+}  // namespace nsysexplain::core
+
+namespace nsysexplain::core {
+namespace {
+
+TEST(Nccl, Collectives) {
+  EXPECT_EQ(NcclCollective("ncclDevKernel_SendRecv(ncclDevKernelArgsStorage<4096ul>)"), "SendRecv");
+  EXPECT_EQ(NcclCollective("ncclDevKernel_AllReduce_Sum_bf16_RING_LL"), "AllReduce");
+  EXPECT_EQ(NcclCollective("ncclKernel_ReduceScatter_RING_SIMPLE_Sum_half"), "ReduceScatter");
+  EXPECT_EQ(NcclCollective("ncclDevKernel_Reduce_Sum_f32"), "Reduce");
+  EXPECT_EQ(NcclCollective("ncclDevKernel_Broadcast_RING_LL"), "Broadcast");
+  EXPECT_EQ(NcclCollective("ncclDevKernel_Generic"), "Other");
+  EXPECT_EQ(NcclCollective("void allreduce_kernel<float>()"), "");
+  EXPECT_EQ(NcclCollective(""), "");
+}
+
+TEST(Nccl, RankSkewPerRankInstances) {
+  // Rank 0 ran 3 instances, rank 1 two, rank 2 one: instance 0 over 3 ranks
+  // (spread 30 - 10 = 20, rank 2 last), instance 1 over 2 (spread 5, rank 1
+  // last), instance 2 on rank 0 alone (not compared).
+  RankSkew s = ComputeRankSkew({{10, 100, 200}, {12, 105}, {30}});
+  EXPECT_EQ(s.instances, 2);
+  EXPECT_EQ(s.total, 25);
+  EXPECT_EQ(s.max, 20);
+  EXPECT_EQ(s.last, (std::vector<int64_t>{0, 1, 1}));
+  EXPECT_EQ(ComputeRankSkew({{1, 2, 3}}).instances, 0);
+}
+
+TEST(Nccl, RankSkewMatchesBruteForce) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::vector<int64_t>> starts(1 + rng() % 4);
+    for (auto& s : starts) {
+      int n = int(rng() % 6);
+      for (int i = 0; i < n; ++i) s.push_back(int64_t(rng() % 1000));
+      std::sort(s.begin(), s.end());
+    }
+    RankSkew got = ComputeRankSkew(starts);
+    int64_t instances = 0, total = 0, mx = 0;
+    for (size_t n = 0; n < 6; ++n) {
+      std::vector<int64_t> v;
+      for (const auto& s : starts)
+        if (n < s.size()) v.push_back(s[n]);
+      if (v.size() < 2) continue;
+      ++instances;
+      int64_t spread = *std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end());
+      total += spread;
+      mx = std::max(mx, spread);
+    }
+    ASSERT_EQ(got.instances, instances);
+    ASSERT_EQ(got.total, total);
+    ASSERT_EQ(got.max, mx);
   }
 }
 
