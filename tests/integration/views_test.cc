@@ -875,13 +875,13 @@ TEST_F(ViewTest, EveryViewRuns) {
     SCOPED_TRACE(v[0].s);
     c.Query("SELECT * FROM " + v[0].s);
   }
-  // The fixtures have no CUDA graphs and no host syncs (no steps): every
-  // other section is available.
+  // The fixtures have no CUDA graphs, no host syncs (no steps), no memory
+  // tables and no NCCL kernels: every other section is available.
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            static_cast<int64_t>(nsysexplain::testing::kReportSections) - 2);
+            static_cast<int64_t>(nsysexplain::testing::kReportSections) - 4);
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE NOT available "
-                  "AND section_id IN ('cuda_graphs', 'steps')"),
-            2);
+                  "AND section_id IN ('cuda_graphs', 'steps', 'memory', 'nccl')"),
+            4);
 }
 
 }  // namespace
