@@ -33,23 +33,41 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
   std::vector<uint8_t> found(ngaps, 0);  // 0 none, 1 without launch, 2 with
   std::map<int32_t, const DeviceIdle*> dev_of;
   for (const DeviceIdle& d : idle->devices) dev_of[d.device] = &d;
-  // Consecutive kernels mostly share a device: its gap range is cached.
+  // Consecutive kernels mostly share a device and come in start order: the
+  // device's gap range and the position of the last lookup are cached, and
+  // the search starts from there (binary search when a start goes back).
   int32_t cached_dev = 0;
   const DeviceIdle* cached = nullptr;
   bool have_cached = false;
+  std::map<int32_t, size_t> cursor;  // device -> gap index of its last lookup
+  size_t* pos = nullptr;
   auto gap_at = [&](int32_t dev, int64_t t) -> size_t {
     if (!have_cached || dev != cached_dev) {
       auto it = dev_of.find(dev);
       cached = it == dev_of.end() ? nullptr : it->second;
       cached_dev = dev;
       have_cached = true;
+      pos = cached ? &cursor.try_emplace(dev, cached->first_gap).first->second : nullptr;
     }
     if (!cached || cached->gap_count == 0) return SIZE_MAX;
-    auto first = idle->gaps.begin() + std::ptrdiff_t(cached->first_gap);
-    auto last = first + std::ptrdiff_t(cached->gap_count);
-    auto g = std::lower_bound(first, last, t,
-                              [](const core::Interval& x, int64_t v) { return x.end < v; });
-    return g != last && g->end == t ? size_t(g - idle->gaps.begin()) : SIZE_MAX;
+    const size_t first = cached->first_gap, last = first + cached->gap_count;
+    size_t g = *pos;
+    auto search = [&](size_t from, size_t to) {
+      return size_t(std::lower_bound(idle->gaps.begin() + std::ptrdiff_t(from),
+                                     idle->gaps.begin() + std::ptrdiff_t(to), t,
+                                     [](const core::Interval& x, int64_t v) { return x.end < v; }) -
+                    idle->gaps.begin());
+    };
+    if (g > first && idle->gaps[g - 1].end >= t) {
+      g = search(first, g);  // went back
+    } else {
+      // Forward: a few steps, else a search of the rest.
+      size_t steps = 0;
+      while (g < last && idle->gaps[g].end < t && ++steps < 16) ++g;
+      if (g < last && idle->gaps[g].end < t) g = search(g, last);
+    }
+    *pos = g;
+    return g < last && idle->gaps[g].end == t ? g : SIZE_MAX;
   };
   for (size_t i = 0; i < k.size(); ++i) {
     size_t g = gap_at(k.device_id[i], k.start[i]);

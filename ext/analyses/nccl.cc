@@ -61,10 +61,20 @@ Nccl::Result Nccl::Compute(Session& s, const Scope& scope) {
   }
   Result out;
   if (parts.empty()) return out;
+  // Consecutive kernels mostly share a rank: the last lookup is cached.
+  int64_t last_gpid = 0;
+  int32_t last_dev = 0;
+  std::vector<core::Interval>* last = nullptr;
+  bool have_last = false;
   for (size_t i = 0; i < k.size(); ++i) {
-    auto it = compute.find({core::PidOf(k.global_pid[i]), k.device_id[i]});
-    if (it != compute.end() && collective(k.name[i]) < 0)
-      it->second.push_back({k.start[i], k.end[i]});
+    if (!have_last || k.global_pid[i] != last_gpid || k.device_id[i] != last_dev) {
+      auto it = compute.find({core::PidOf(k.global_pid[i]), k.device_id[i]});
+      last = it == compute.end() ? nullptr : &it->second;
+      last_gpid = k.global_pid[i];
+      last_dev = k.device_id[i];
+      have_last = true;
+    }
+    if (last && collective(k.name[i]) < 0) last->push_back({k.start[i], k.end[i]});
   }
   for (auto& [rank, iv] : compute) iv = core::MergeIntervals(std::move(iv));
   // Per collective: the ranks' start lists, for the skew.

@@ -10,9 +10,13 @@ std::vector<Interval> MergeIntervals(std::vector<Interval> v) {
   v.erase(std::remove_if(v.begin(), v.end(),
                          [](const Interval& i) { return i.end <= i.start; }),
           v.end());
-  std::sort(v.begin(), v.end(), [](const Interval& a, const Interval& b) {
-    return a.start < b.start || (a.start == b.start && a.end < b.end);
-  });
+  // Kernels of one stream mostly come in start order: then no sort is needed
+  // (the sweep only needs starts in order; ties may come in any order).
+  auto by_start = [](const Interval& a, const Interval& b) { return a.start < b.start; };
+  if (!std::is_sorted(v.begin(), v.end(), by_start))
+    std::sort(v.begin(), v.end(), [](const Interval& a, const Interval& b) {
+      return a.start < b.start || (a.start == b.start && a.end < b.end);
+    });
   size_t out = 0;
   for (size_t i = 0; i < v.size(); ++i) {
     if (out > 0 && v[i].start <= v[out - 1].end) {

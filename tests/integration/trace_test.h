@@ -21,7 +21,6 @@ class TraceTest : public ::testing::Test {
     return *conn_;
   }
 
- private:
   TempPath path_;
   std::unique_ptr<TraceBuilder> trace_;
   std::unique_ptr<Conn> conn_;
