@@ -29,7 +29,12 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
   // The work after each gap: the kernel (or graph execution) on the gap's
   // device that starts at the gap's end; the first such kernel in rowid
   // order with a launch call wins, else the first one.
-  std::vector<IdleCauseGap> next(ngaps);
+  // Per gap, the classification input (process and launch start of the
+  // work after it, unknown at first) and that work's kernel name.
+  std::vector<core::IdleGap> in(ngaps);
+  for (size_t g = 0; g < ngaps; ++g)
+    in[g] = {idle->gaps[g].start, idle->gaps[g].end, -1, core::kNoLaunch};
+  std::vector<uint32_t> next_name(ngaps, 0);
   std::vector<uint8_t> found(ngaps, 0);  // 0 none, 1 without launch, 2 with
   std::map<int32_t, const DeviceIdle*> dev_of;
   for (const DeviceIdle& d : idle->devices) dev_of[d.device] = &d;
@@ -76,9 +81,9 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
     uint8_t q = l >= 0 ? 2 : 1;
     if (found[g] >= q) continue;
     found[g] = q;
-    next[g].pid = core::PidOf(k.global_pid[i]);
-    next[g].next_name = k.name[i];
-    next[g].next_launch = l >= 0 ? r.start[size_t(l)] : core::kNoLaunch;
+    in[g].process = core::PidOf(k.global_pid[i]);
+    next_name[g] = k.name[i];
+    in[g].next_launch = l >= 0 ? r.start[size_t(l)] : core::kNoLaunch;
   }
   // Graph executions (graph mode): launched by the graph launch marker call
   // with their (process, correlationId).
@@ -95,9 +100,9 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
     uint8_t q = it != graph_launch.end() ? 2 : 1;
     if (found[g] >= q) continue;
     found[g] = q;
-    next[g].pid = core::PidOf(x.global_pid);
-    next[g].next_name = 0;
-    next[g].next_launch = q == 2 ? it->second : core::kNoLaunch;
+    in[g].process = core::PidOf(x.global_pid);
+    next_name[g] = 0;
+    in[g].next_launch = q == 2 ? it->second : core::kNoLaunch;
   }
 
   // Host-blocking calls (sync markers) by process.
@@ -107,15 +112,21 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
     if (kind == core::MarkerKind::kHostSync || kind == core::MarkerKind::kSyncCopy)
       waits.push_back({core::PidOf(mk.global_tid[m]), mk.start[m], mk.end[m]});
   }
-  std::vector<core::IdleGap> in(ngaps);
-  for (size_t g = 0; g < ngaps; ++g)
-    in[g] = {idle->gaps[g].start, idle->gaps[g].end, next[g].pid, next[g].next_launch};
   std::vector<core::IdleCause> cause = core::ClassifyIdleGaps(in, std::move(waits));
+  std::vector<uint8_t>().swap(found);
 
+  // Longer first, ties: the earlier gap (gaps are in time order per device).
+  auto longer = [&](size_t a, size_t b) {
+    int64_t la = core::SatSub(idle->gaps[a].end, idle->gaps[a].start),
+            lb = core::SatSub(idle->gaps[b].end, idle->gaps[b].start);
+    return la != lb ? la > lb : a < b;
+  };
   Result out;
   for (const DeviceIdle& d : idle->devices) {
     std::vector<IdleCauseTotal> tot(core::kIdleCauses);
-    std::vector<std::vector<size_t>> by_cause(core::kIdleCauses);
+    // The kTopGaps longest gaps of each cause, as a heap whose front is the
+    // shortest kept.
+    std::vector<std::vector<size_t>> top(core::kIdleCauses);
     for (size_t g = d.first_gap; g < d.first_gap + d.gap_count; ++g) {
       int c = int(cause[g]);
       IdleCauseTotal& t = tot[size_t(c)];
@@ -123,23 +134,28 @@ IdleCauses::Result IdleCauses::Compute(Session& s, const Scope& scope) {
       ++t.gaps;
       t.idle_ns = core::SatAdd(t.idle_ns, len);
       t.largest_ns = std::max(t.largest_ns, len);
-      t.without_launch += next[g].next_launch == core::kNoLaunch;
-      by_cause[size_t(c)].push_back(g);
+      t.without_launch += in[g].next_launch == core::kNoLaunch;
+      std::vector<size_t>& h = top[size_t(c)];
+      if (h.size() < size_t(kTopGaps)) {
+        h.push_back(g);
+        std::push_heap(h.begin(), h.end(), longer);
+      } else if (longer(g, h.front())) {
+        std::pop_heap(h.begin(), h.end(), longer);
+        h.back() = g;
+        std::push_heap(h.begin(), h.end(), longer);
+      }
     }
     for (int c = 0; c < core::kIdleCauses; ++c) {
       tot[size_t(c)].device = d.device;
       tot[size_t(c)].cause = core::IdleCause(c);
       out.totals.push_back(tot[size_t(c)]);
-      std::vector<size_t>& v = by_cause[size_t(c)];
-      auto longer = [&](size_t a, size_t b) {
-        int64_t la = core::SatSub(idle->gaps[a].end, idle->gaps[a].start),
-                lb = core::SatSub(idle->gaps[b].end, idle->gaps[b].start);
-        return la != lb ? la > lb : a < b;
-      };
-      size_t keep = std::min<size_t>(v.size(), size_t(kTopGaps));
-      std::partial_sort(v.begin(), v.begin() + std::ptrdiff_t(keep), v.end(), longer);
-      for (size_t j = 0; j < keep; ++j) {
-        IdleCauseGap x = next[v[j]];
+      std::vector<size_t>& v = top[size_t(c)];
+      std::sort(v.begin(), v.end(), longer);
+      for (size_t j = 0; j < v.size(); ++j) {
+        IdleCauseGap x;
+        x.pid = in[v[j]].process;
+        x.next_name = next_name[v[j]];
+        x.next_launch = in[v[j]].next_launch;
         x.device = d.device;
         x.cause = core::IdleCause(c);
         x.rank = int64_t(j) + 1;
