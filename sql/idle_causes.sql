@@ -25,7 +25,8 @@ SELECT device_id, cause, gaps, round(idle_ns / 1e6, 6),
 FROM _nsys_gpu_idle_causes
 ORDER BY device_id, CASE cause WHEN 'host_wait' THEN 0 WHEN 'launch_bound' THEN 1 ELSE 2 END;
 
--- The largest idle gaps of each device and cause (20 at most per pair).
+-- The largest idle gaps of each device and cause (20 at most per pair), the
+-- largest of every pair first, then the second largest, ...
 -- Example: SELECT cause, gap_ms, next_kernel, launch_start_after_gap_us FROM llm_gpu_idle_cause_gaps WHERE rank <= 3;
 CREATE TEMP VIEW IF NOT EXISTS llm_gpu_idle_cause_gaps(
   device_id,          -- CUDA device ordinal (per process)
@@ -42,8 +43,8 @@ SELECT device_id, cause, rank, gap_start_ns, gap_end_ns, round(gap_ns / 1e6, 6),
        nsys_kernel_base_name(next_kernel_name),
        round((next_launch_ns - gap_start_ns) / 1e3, 3)
 FROM _nsys_gpu_idle_cause_gaps
-ORDER BY device_id, CASE cause WHEN 'host_wait' THEN 0 WHEN 'launch_bound' THEN 1 ELSE 2 END,
-         rank;
+ORDER BY rank, device_id,
+         CASE cause WHEN 'host_wait' THEN 0 WHEN 'launch_bound' THEN 1 ELSE 2 END;
 
 -- The device with the most idle time between kernels, when that is >= 10% of
 -- its kernel window: what the idle time is made of.
@@ -105,5 +106,5 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_idle_causes_tables AS VALUES
    'device_id, cause, gaps, idle_ms, pct_of_idle, largest_gap_ms, gaps_without_launch?',
    NULL, NULL, NULL, NULL, 0),
   ('idle_causes', 2, 'gpu_idle_cause_gaps', 'llm_gpu_idle_cause_gaps', NULL,
-   'device_id, cause, rank, gap_ms, next_kernel, launch_start_after_gap_us', 15,
-   'Largest gaps of each cause:', NULL, NULL, 0);
+   'device_id, cause, rank, gap_ms, next_kernel, launch_start_after_gap_us', 18,
+   'Largest gaps of each cause (rank 1 of every device and cause first):', NULL, NULL, 0);
