@@ -4,6 +4,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "core/api_names.h"
@@ -194,6 +195,72 @@ core::LaunchKeys KernelLaunchKeys(const core::Kernels& k) {
   return core::LaunchKeys(pairs);
 }
 
+// ------------------------------------------------------------- memory ops
+
+void LoadMemOpsPart(sqlite3* db, bool is_private, const Schema& s, bool memset,
+                    const RowidRange& rowids, core::MemOps& m) {
+  const std::string& t = memset ? s.memset_table : s.memcpy_table;
+  if (t.empty()) return;
+  m.table = t;
+  Select q(s, t);
+  const int c_start = q.Col("start"), c_end = q.Col("end"),
+            c_device = q.ColOrNull("deviceId"), c_stream = q.ColOrNull("streamId"),
+            c_corr = q.ColOrNull("correlationId"), c_pid = q.ColOrNull("globalPid"),
+            c_bytes = q.ColOrNull("bytes"),
+            c_src = q.ColOrNull(memset ? "memKind" : "srcKind");
+  // Columns of memcpy rows only (-1: not read).
+  const int c_copy = memset ? -1 : q.ColOrNull("copyKind"),
+            c_dst = memset ? -1 : q.ColOrNull("dstKind"),
+            c_src_dev = memset ? -1 : q.ColOrNull("srcDeviceId"),
+            c_dst_dev = memset ? -1 : q.ColOrNull("dstDeviceId");
+  size_t hint = RestrictToRange(q, rowids, db, is_private, s, t);
+  for (auto* v : {&m.start, &m.end, &m.global_pid, &m.correlation_id, &m.bytes}) v->reserve(hint);
+  auto small = [](const Row& row, int c) -> uint8_t {
+    if (c < 0 || row.Type(c) == SQLITE_NULL) return 255;
+    int64_t v = row.Int(c);
+    return v >= 0 && v < 255 ? static_cast<uint8_t>(v) : 255;
+  };
+  Scan(db, is_private, q, [&](const Row& row) {
+    int64_t b, e;
+    if (!ValidTimes(row.v[c_start], row.v[c_end], &b, &e)) {
+      ++m.invalid_rows;
+      return;
+    }
+    m.start.push_back(b);
+    m.end.push_back(e);
+    m.global_pid.push_back(row.Int(c_pid));
+    m.correlation_id.push_back(row.IntOr(c_corr, -1));
+    m.bytes.push_back(std::max<int64_t>(0, row.Int(c_bytes)));
+    m.device_id.push_back(static_cast<int32_t>(row.Int(c_device)));
+    m.stream_id.push_back(static_cast<int32_t>(row.Int(c_stream)));
+    m.src_device.push_back(c_src_dev < 0 ? -1 : static_cast<int32_t>(row.IntOr(c_src_dev, -1)));
+    m.dst_device.push_back(c_dst_dev < 0 ? -1 : static_cast<int32_t>(row.IntOr(c_dst_dev, -1)));
+    m.copy_kind.push_back(memset ? 0 : small(row, c_copy));
+    m.src_kind.push_back(small(row, c_src));
+    m.dst_kind.push_back(small(row, c_dst));
+  });
+}
+
+void MergeMemOpsParts(std::vector<core::MemOps>& parts, core::MemOps& out) {
+  for (core::MemOps& p : parts) {
+    if (out.table.empty()) out.table = p.table;
+    MoveAppend(out.start, p.start);
+    MoveAppend(out.end, p.end);
+    MoveAppend(out.global_pid, p.global_pid);
+    MoveAppend(out.correlation_id, p.correlation_id);
+    MoveAppend(out.bytes, p.bytes);
+    MoveAppend(out.device_id, p.device_id);
+    MoveAppend(out.stream_id, p.stream_id);
+    MoveAppend(out.src_device, p.src_device);
+    MoveAppend(out.dst_device, p.dst_device);
+    MoveAppend(out.copy_kind, p.copy_kind);
+    MoveAppend(out.src_kind, p.src_kind);
+    MoveAppend(out.dst_kind, p.dst_kind);
+    out.invalid_rows += p.invalid_rows;
+    p = core::MemOps();
+  }
+}
+
 // ------------------------------------------------------------- runtime
 
 void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
@@ -245,7 +312,7 @@ void LoadRuntimePart(sqlite3* db, bool is_private, const Schema& s,
     if (gk != last_group) {
       auto g = groups.try_emplace(gk, static_cast<uint32_t>(r.groups.size()));
       if (g.second) {
-        r.groups.push_back({pid, name, {}});
+        r.groups.push_back({pid, name, {}, static_cast<uint8_t>(c)});
         part.durations.emplace_back();
       }
       last_group = gk;
@@ -288,7 +355,7 @@ void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
       RemapId(g.name, map);
       auto [it, added] =
           groups.try_emplace({g.pid, g.name}, static_cast<uint32_t>(out.groups.size()));
-      if (added) out.groups.push_back({g.pid, g.name, {}});
+      if (added) out.groups.push_back({g.pid, g.name, {}, g.event_class});
       merged_of[pi].push_back(it->second);
     }
     core::RuntimeCalls& r = p.calls;
@@ -341,11 +408,43 @@ void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
     }
     parts[pi] = RuntimePart();
   }
+  // Base-name groups: (base name, eventClass) over all processes. A base
+  // group of one (pid, name) group shares its statistics; others pool the
+  // durations of their members.
+  std::map<std::pair<uint32_t, uint8_t>, std::vector<uint32_t>> members;
+  for (uint32_t g = 0; g < out.groups.size(); ++g) {
+    const auto& grp = out.groups[g];
+    uint32_t base = strings.Intern(core::ApiBaseName(strings.Get(grp.name)));
+    members[{base, grp.event_class}].push_back(g);
+  }
+  for (const auto& [key, gs] : members) {
+    if (gs.size() == 1) continue;
+    size_t n = 0;
+    for (uint32_t g : gs) n += durations[g].size();
+    core::Column<int64_t> pooled;
+    pooled.reserve(n);
+    std::vector<int64_t> pids;
+    for (uint32_t g : gs) {
+      pooled.insert(pooled.end(), durations[g].begin(), durations[g].end());
+      pids.push_back(out.groups[g].pid);
+    }
+    std::sort(pids.begin(), pids.end());
+    int64_t npids = std::unique(pids.begin(), pids.end()) - pids.begin();
+    out.base_groups.push_back(
+        {key.first, key.second, core::ComputeStatsInPlace(pooled.data(), pooled.size()), npids});
+  }
   for (size_t g = 0; g < out.groups.size(); ++g) {
     out.groups[g].stats =
         core::ComputeStatsInPlace(durations[g].data(), durations[g].size());
     core::Column<int64_t>().swap(durations[g]);
   }
+  for (const auto& [key, gs] : members)
+    if (gs.size() == 1) out.base_groups.push_back({key.first, key.second, out.groups[gs[0]].stats, 1});
+  std::sort(out.base_groups.begin(), out.base_groups.end(),
+            [](const core::RuntimeCalls::BaseGroup& a, const core::RuntimeCalls::BaseGroup& b) {
+              return a.stats.total != b.stats.total ? a.stats.total > b.stats.total
+                                                    : a.base < b.base;
+            });
   kernel_launch.assign(k.size(), -1);
   size_t hint = SIZE_MAX;
   for (size_t i = 0; i < k.size(); ++i) {

@@ -125,6 +125,13 @@ void MergeRuntimeParts(std::vector<RuntimePart>& parts, const core::Kernels& k,
                        const core::LaunchKeys& keys, core::StringTable& strings,
                        core::RuntimeCalls& out, std::vector<int32_t>& kernel_launch);
 
+// One rowid range of CUPTI_ACTIVITY_KIND_MEMCPY (`memset` false) or
+// CUPTI_ACTIVITY_KIND_MEMSET; absent columns read as NULL (-1 / 255).
+void LoadMemOpsPart(sqlite3* db, bool is_private, const Schema& s, bool memset,
+                    const RowidRange& rowids, core::MemOps& part);
+// Concatenates the parts (in rowid order) into `out`, freeing each part.
+void MergeMemOpsParts(std::vector<core::MemOps>& parts, core::MemOps& out);
+
 // One rowid range of NVTX_EVENTS. Scopes and labels are local to the part;
 // label names and domains are loader ids of `str`.
 struct NvtxPart {

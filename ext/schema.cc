@@ -87,6 +87,8 @@ Schema Schema::Probe(sqlite3* db, const std::string& schema) {
   }
   s.runtime_table = resolve("CUPTI_ACTIVITY_KIND_RUNTIME", {"start", "end"});
   s.nvtx_table = resolve("NVTX_EVENTS", {"start", "eventType"});
+  s.memcpy_table = resolve("CUPTI_ACTIVITY_KIND_MEMCPY", {"start", "end"});
+  s.memset_table = resolve("CUPTI_ACTIVITY_KIND_MEMSET", {"start", "end"});
   if (s.Has("StringIds") && has_cols("StringIds", {"id", "value"})) {
     s.string_table = "StringIds";
   } else {

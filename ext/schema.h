@@ -20,6 +20,8 @@ struct Schema {
   std::string kernel_table;   // CUPTI_ACTIVITY_KIND_KERNEL or CONCURRENT_KERNEL
   std::string runtime_table;  // CUPTI_ACTIVITY_KIND_RUNTIME (or a _V<N> variant)
   std::string nvtx_table;     // NVTX_EVENTS (or a _V<N> variant)
+  std::string memcpy_table;   // CUPTI_ACTIVITY_KIND_MEMCPY (or a variant) / ""
+  std::string memset_table;   // CUPTI_ACTIVITY_KIND_MEMSET (or a variant) / ""
   // A table the report reads that is missing while a variant of its name
   // (BASE_V2, BASE_V3, ...) exists: {base, variant, usable}. A usable
   // variant has the columns the loader needs and is read instead.

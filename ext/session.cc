@@ -73,6 +73,11 @@ std::shared_ptr<const core::NvtxRanges> Session::nvtx(const Scope& scope) {
   return Cached<core::NvtxRanges>(kNvtxKey, scope.Whole());
 }
 
+std::shared_ptr<const MemoryTable> Session::memory(const Scope& scope) {
+  Load(scope, {Table::kMemory});
+  return Cached<MemoryTable>(kMemoryKey, scope.Whole());
+}
+
 std::string Session::CaptureVersionHint(const Scope& scope) {
   std::shared_ptr<Trace> t = trace(scope);
   static const std::string kKey = "nsight-systems/";

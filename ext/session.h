@@ -76,13 +76,26 @@ struct Trace {
 
 // The big tables, by name. Session::Load loads the requested ones that are
 // not cached yet, together and in parallel (table_load.cc).
-enum class Table { kKernels, kRuntime, kNvtx };
+enum class Table { kKernels, kRuntime, kNvtx, kMemory };
 
 // CUPTI_ACTIVITY_KIND_RUNTIME as loaded: the launch rows and API statistics,
 // and kernel -> index of its launch row (or -1), matched PID-safely.
 struct RuntimeTable {
   core::RuntimeCalls calls;
   std::vector<int32_t> kernel_launch;
+};
+
+// CUPTI_ACTIVITY_KIND_MEMCPY and _MEMSET as loaded, with the symbols of
+// the export's ENUM_CUDA_MEMCPY_OPER / ENUM_CUDA_MEM_KIND tables by value
+// (empty when a table is absent: core/memory.h then uses the documented
+// constants).
+struct MemoryTable {
+  core::MemOps copies, sets;
+  std::map<int64_t, std::string> copy_kind_symbols, mem_kind_symbols;
+  std::string Symbol(const std::map<int64_t, std::string>& m, int64_t v) const {
+    auto it = m.find(v);
+    return it == m.end() ? std::string() : it->second;
+  }
 };
 
 class Session {
@@ -108,6 +121,7 @@ class Session {
   std::shared_ptr<const core::Kernels> kernels(const Scope& scope = {});
   std::shared_ptr<const RuntimeTable> runtime(const Scope& scope = {});
   std::shared_ptr<const core::NvtxRanges> nvtx(const Scope& scope = {});
+  std::shared_ptr<const MemoryTable> memory(const Scope& scope = {});
 
   // The cached result of analysis A (A::kName, A::Result,
   // A::Compute(Session&, const Scope&)), computed on first use.
@@ -174,6 +188,7 @@ class Session {
   static constexpr const char* kKernelsKey = "table:kernels";
   static constexpr const char* kRuntimeKey = "table:runtime";
   static constexpr const char* kNvtxKey = "table:nvtx";
+  static constexpr const char* kMemoryKey = "table:memory";
 
   sqlite3* db_;
   int64_t data_version_ = -1;

@@ -42,6 +42,7 @@ namespace {
 constexpr int kKernelParts = 8;
 constexpr int kRuntimeParts = 8;
 constexpr int kNvtxParts = 16;
+constexpr int kMemoryParts = 4;
 constexpr uint64_t kMinSpan = uint64_t{1} << 18;
 constexpr size_t kMaxLoadThreads = 8;
 
@@ -158,7 +159,8 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   // Runtime launch rows are matched against the kernels: load them first.
   bool want_kernels = (wants(Table::kKernels) || want_runtime) && !have_kernels;
   bool want_nvtx = wants(Table::kNvtx) && !Cached<core::NvtxRanges>(kNvtxKey, whole);
-  if (!want_kernels && !want_runtime && !want_nvtx) return;
+  bool want_memory = wants(Table::kMemory) && !Cached<MemoryTable>(kMemoryKey, whole);
+  if (!want_kernels && !want_runtime && !want_nvtx && !want_memory) return;
   std::shared_ptr<Trace> tr = trace(whole);
   const Schema& s = tr->schema;
   core::ScopedTimer total_tm("load (all requested tables)");
@@ -178,10 +180,14 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   std::vector<RowidRange> rranges =
       split(want_runtime, s.runtime_table, kRuntimeParts, false);
   std::vector<RowidRange> nranges = split(want_nvtx, s.nvtx_table, kNvtxParts, true);
+  std::vector<RowidRange> cranges =
+      split(want_memory && !s.memcpy_table.empty(), s.memcpy_table, kMemoryParts, false);
+  std::vector<RowidRange> sranges =
+      split(want_memory && !s.memset_table.empty(), s.memset_table, kMemoryParts, false);
   // Progress for a listener (core/progress.h): one entry per table read,
   // the rowid span of each of its parts.
   using Progress = std::shared_ptr<core::LoadProgress::Table>;
-  Progress kprog, rprog, nprog;
+  Progress kprog, rprog, nprog, cprog, sprog;
   if (core::LoadProgress::Listening()) {
     core::LoadProgress::BeginLoad();
     auto add = [&](const std::vector<RowidRange>& ranges, const std::string& table) {
@@ -195,6 +201,8 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
     kprog = add(kranges, s.kernel_table);
     rprog = add(rranges, s.runtime_table);
     nprog = add(nranges, s.nvtx_table);
+    cprog = add(cranges, s.memcpy_table);
+    sprog = add(sranges, s.memset_table);
   }
   std::vector<KernelPart> kparts(kranges.size());
   std::vector<RuntimePart> rparts(rranges.size());
@@ -217,10 +225,23 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   auto kernels = std::make_shared<core::Kernels>();
   auto runtime = std::make_shared<RuntimeTable>();
   auto nvtx = std::make_shared<core::NvtxRanges>();
+  auto memory = std::make_shared<MemoryTable>();
+  std::vector<core::MemOps> cparts(cranges.size()), sparts(sranges.size());
+  if (want_memory) {
+    // The enum tables are a few rows: read here, on the probe connection.
+    auto read_enum = [&](const char* table, std::map<int64_t, std::string>& out) {
+      if (!s.Has(table) || !s.HasColumn(table, "id") || !s.HasColumn(table, "name")) return;
+      Stmt st(probe, "SELECT id, name FROM " + Select(s, table).From(priv) +
+                         " WHERE typeof(id) = 'integer' LIMIT 1000");
+      while (st.Step()) out[st.Int(0)] = st.Text(1);
+    };
+    read_enum("ENUM_CUDA_MEMCPY_OPER", memory->copy_kind_symbols);
+    read_enum("ENUM_CUDA_MEM_KIND", memory->mem_kind_symbols);
+  }
   core::LaunchKeys keys;
   std::mutex merge_mu;  // merges intern names in tr->strings
   std::atomic<size_t> kernels_left{kparts.size()}, runtime_left{rparts.size()},
-      nvtx_left{nparts.size()};
+      nvtx_left{nparts.size()}, memcpy_left{cparts.size()}, memset_left{sparts.size()};
 
   JobQueue q;
   // One job per part of a table, in part order (`front`: ahead of the jobs
@@ -275,6 +296,14 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
       want_runtime ? std::function<void()>(queue_runtime) : nullptr, false, kprog);
   if (!want_kernels && want_runtime) queue_runtime();
   queue_parts(
+      "memcpy", cparts.size(), memcpy_left,
+      [&](sqlite3* c, size_t p) { LoadMemOpsPart(c, c != db_, s, false, cranges[p], cparts[p]); },
+      [&] { MergeMemOpsParts(cparts, memory->copies); }, nullptr, false, cprog);
+  queue_parts(
+      "memset", sparts.size(), memset_left,
+      [&](sqlite3* c, size_t p) { LoadMemOpsPart(c, c != db_, s, true, sranges[p], sparts[p]); },
+      [&] { MergeMemOpsParts(sparts, memory->sets); }, nullptr, false, sprog);
+  queue_parts(
       "nvtx", nparts.size(), nvtx_left,
       [&](sqlite3* c, size_t p) { LoadNvtxPart(c, c != db_, s, nranges[p], nparts[p]); },
       [&] { MergeNvtxParts(nparts, tr->strings, *nvtx); }, nullptr, false, nprog);
@@ -284,7 +313,7 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
     q.Work(db_);
   } else {
     unsigned hw = std::max(1u, std::thread::hardware_concurrency());
-    size_t njobs = kparts.size() + rparts.size() + nparts.size();
+    size_t njobs = kparts.size() + rparts.size() + nparts.size() + cparts.size() + sparts.size();
     size_t nworkers = std::min<size_t>({njobs, hw, kMaxLoadThreads});
     while (conns.size() < nworkers) {
       sqlite3* c = OpenPrivate(db_, s.db);
@@ -307,6 +336,7 @@ void Session::Load(const Scope& scope, std::initializer_list<Table> which) {
   if (want_kernels) Store(kKernelsKey, whole, kernels);
   if (want_runtime) Store(kRuntimeKey, whole, runtime);
   if (want_nvtx) Store(kNvtxKey, whole, nvtx);
+  if (want_memory) Store(kMemoryKey, whole, memory);
 }
 
 }  // namespace nsysexplain

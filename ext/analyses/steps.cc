@@ -40,11 +40,9 @@ struct ThreadEvents {
 };
 
 // The host events of every thread, by process: launch rows, graph launches
-// without a launch row, host-blocking syncs; and each process's last graph
-// build (capture or instantiation).
+// without a launch row, host-blocking syncs.
 struct HostEvents {
   std::map<int64_t, std::unordered_map<int64_t, ThreadEvents>> procs;  // pid -> tid -> events
-  std::unordered_map<int64_t, int64_t> last_build;  // pid -> end of its last graph build
 };
 
 HostEvents CollectHostEvents(const core::RuntimeCalls& r, const GraphTrace::Result& gt,
@@ -84,9 +82,6 @@ HostEvents CollectHostEvents(const core::RuntimeCalls& r, const GraphTrace::Resu
     int64_t pid = core::PidOf(mk.global_tid[m]);
     if (kind == MarkerKind::kHostSync || kind == MarkerKind::kSyncCopy) {
       h.procs[pid][mk.global_tid[m]].syncs.push_back({mk.start[m], mk.end[m]});
-    } else if (kind == MarkerKind::kGraphBuild) {
-      int64_t& b = h.last_build[pid];
-      b = std::max(b, mk.end[m]);
     } else if (kind == MarkerKind::kGraphLaunch) {
       std::pair<int64_t, int64_t> key{core::ProcessKey(mk.global_tid[m]), mk.correlation_id[m]};
       if (launch_keys.count(key)) continue;  // a launch row already
@@ -200,12 +195,25 @@ class StepFiller {
   std::unordered_map<uint32_t, std::pair<core::AttentionPhase, std::string>> names_;
 };
 
-bool Warmup(const HostEvents& h, int64_t pid, int64_t end) {
-  auto lb = h.last_build.find(pid);
-  return lb != h.last_build.end() && end <= lb->second;
+// A step that ends before its process's last graph build is start-up.
+bool Warmup(const WarmupEnds::Result& w, int64_t pid, int64_t end) {
+  auto lb = w.find(pid);
+  return lb != w.end() && end <= lb->second;
 }
 
 }  // namespace
+
+WarmupEnds::Result WarmupEnds::Compute(Session& s, const Scope& scope) {
+  auto rp = s.runtime(scope);
+  const auto& mk = rp->calls.markers;
+  Result out;
+  for (size_t m = 0; m < mk.size(); ++m) {
+    if (static_cast<MarkerKind>(mk.kind[m]) != MarkerKind::kGraphBuild) continue;
+    auto [it, added] = out.try_emplace(core::PidOf(mk.global_tid[m]), mk.end[m]);
+    if (!added) it->second = std::max(it->second, mk.end[m]);
+  }
+  return out;
+}
 
 Steps::Result Steps::Compute(Session& s, const Scope& scope) {
   auto kp = s.kernels(scope);
@@ -213,6 +221,7 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
   auto li = s.Get<LaunchIndex>(scope);
   auto gt = s.Get<GraphTrace>(scope);
   auto idle = s.Get<GpuIdle>(scope);
+  auto warmup = s.Get<WarmupEnds>(scope);
   std::shared_ptr<Trace> t = s.trace(scope);
   core::ScopedTimer tm("steps");
   Result out;
@@ -266,7 +275,7 @@ Steps::Result Steps::Compute(Session& s, const Scope& scope) {
       fill.Fill(st, ev.launches.data() + sp.first, ev.launches.data() + sp.last, sp.end,
                 sp.closed, out.launch_rows);
       st.kernel_phase = st.phase;
-      st.warmup = Warmup(h, pid, st.end);
+      st.warmup = Warmup(*warmup, pid, st.end);
       out.steps.push_back(std::move(st));
     }
   }
@@ -437,6 +446,7 @@ StepTable::Result StepTable::Compute(Session& s, const Scope& scope, const StepI
     auto rp = s.runtime(scope);
     auto gt = s.Get<GraphTrace>(scope);
     auto idle = s.Get<GpuIdle>(scope);
+    auto warmup = s.Get<WarmupEnds>(scope);
     HostEvents h = CollectHostEvents(rp->calls, *gt, *t);
     StepFiller fill(k, *li, *gt, *idle, *t);
     std::vector<uint32_t> rows;
@@ -475,7 +485,7 @@ StepTable::Result StepTable::Compute(Session& s, const Scope& scope, const StepI
           st.kernel_phase = st.phase;
           ApplyNvtxPhase(st, ScopeRanges(nv.phases, pid, key), in.map, *t);
           st.evidence = "NVTX step range \"" + t->Name(r.name) + "\"; " + st.evidence;
-          st.warmup = Warmup(h, pid, st.end);
+          st.warmup = Warmup(*warmup, pid, st.end);
           nvtx_rows[pid].push_back(std::move(st));
         }
       }

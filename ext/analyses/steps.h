@@ -11,6 +11,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "analyses/kernel_categories.h"
@@ -36,6 +37,17 @@ struct StepRow {
   bool warmup = false;            // before the process's last graph build
   bool nvtx_phase = false;        // phase from llm_phase_map ranges
   std::string evidence;
+};
+
+// Where each process's start-up ends: the end of its last CUDA graph build
+// call (marker kind graph_build: stream capture, instantiate, upload, exec
+// update). Steps that end before it are warm-up; analyses that look at the
+// steady state (allocation churn, synchronous copies) start there. A process
+// without such a call has no entry (its warm-up is not recognised).
+struct WarmupEnds {
+  static constexpr const char* kName = "warmup_ends";
+  using Result = std::unordered_map<int64_t, int64_t>;  // pid -> ns
+  static Result Compute(Session& s, const Scope& scope);
 };
 
 // Steps cut from host events (no NVTX, no category rules: prepared with the

@@ -52,8 +52,9 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
 
 // Data-quality counters of the loaders (loads the three big tables).
 std::vector<KeyInt> ComputeDataQuality(Session& s) {
-  s.Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx});  // together
+  s.Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
   auto kp = s.kernels();
+  auto mp = s.memory();
   auto rp = s.runtime();
   auto np = s.nvtx();
   const core::Kernels& k = *kp;
@@ -76,6 +77,10 @@ std::vector<KeyInt> ComputeDataQuality(Session& s) {
       {"runtime_skipped_rows", r.skipped_backtrace_rows},
       {"runtime_invalid_rows", r.invalid_rows},
       {"runtime_unresolved_names", r.unresolved_names},
+      {"memcpy_rows", int64_t(mp->copies.size())},
+      {"memcpy_invalid_rows", mp->copies.invalid_rows},
+      {"memset_rows", int64_t(mp->sets.size())},
+      {"memset_invalid_rows", mp->sets.invalid_rows},
       {"nvtx_range_rows", int64_t(n.size())},
       {"nvtx_other_rows", n.non_range_rows},
       {"nvtx_invalid_rows", n.invalid_rows},

@@ -82,6 +82,12 @@ MarkerKind ClassifyMarker(std::string_view name) {
       "cuMemHostAlloc"};
   for (std::string_view pre : kAllocPrefix)
     if (b.substr(0, pre.size()) == pre) return MarkerKind::kAlloc;
+  static const std::array<std::string_view, 4> kCopyPrefix = {"cudaMemcpy", "cudaMemset",
+                                                              "cuMemcpy", "cuMemset"};
+  constexpr std::string_view kAsync = "Async";
+  if (b.size() > kAsync.size() && b.substr(b.size() - kAsync.size()) == kAsync)
+    for (std::string_view pre : kCopyPrefix)
+      if (b.substr(0, pre.size()) == pre) return MarkerKind::kAsyncCopy;
   return MarkerKind::kNone;
 }
 
@@ -92,6 +98,7 @@ const char* MarkerKindName(MarkerKind kind) {
     case MarkerKind::kGraphLaunch: return "graph_launch";
     case MarkerKind::kGraphBuild: return "graph_build";
     case MarkerKind::kAlloc: return "alloc";
+    case MarkerKind::kAsyncCopy: return "async_copy";
     case MarkerKind::kNone: break;
   }
   return "none";

@@ -31,6 +31,7 @@ enum class MarkerKind : uint8_t {
   kGraphLaunch, // cudaGraphLaunch, cuGraphLaunch
   kGraphBuild,  // stream capture begin/end, graph instantiate/upload/update
   kAlloc,       // cudaMalloc*/cudaFree*/cuMemAlloc*/cuMemFree*/pool calls
+  kAsyncCopy,   // cudaMemcpy*Async, cudaMemset*Async, cuMemcpy*Async, cuMemset*Async
 };
 MarkerKind ClassifyMarker(std::string_view name);
 const char* MarkerKindName(MarkerKind kind);  // "host_sync", "graph_launch", ...

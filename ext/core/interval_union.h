@@ -29,6 +29,10 @@ int64_t UnionLength(const std::vector<Interval>& merged);
 std::vector<Interval> GapsInWindow(const std::vector<Interval>& merged,
                                    int64_t window_start, int64_t window_end);
 
+// Length of the intersection of two merged (disjoint, ascending) lists, one
+// linear sweep.
+int64_t IntersectionLength(const std::vector<Interval>& a, const std::vector<Interval>& b);
+
 // Streaming union accumulator for intervals that arrive in any order; keeps
 // them and merges on Finish(). Used by the SQL aggregate.
 class UnionAccumulator {

@@ -76,8 +76,18 @@ struct RuntimeCalls {
     int64_t pid;
     uint32_t name;
     DurationStats stats;
+    uint8_t event_class = 0;  // of its first call: 0 runtime, 1 driver
   };
   std::vector<Group> groups;
+  // Every valid call grouped by (API base name, eventClass) over all
+  // processes (version suffixes folded), like nsys stats cuda_api_sum.
+  struct BaseGroup {
+    uint32_t base;  // StringTable id of the base name
+    uint8_t event_class;
+    DurationStats stats;
+    int64_t pids = 0;  // processes that made the call
+  };
+  std::vector<BaseGroup> base_groups;
   // Every marker call (MarkerKind in api_names.h: host syncs, synchronous
   // copies, graph launches and builds, allocations) with its times and
   // thread, in rowid order; a graph launch can also be a launch row.
@@ -92,6 +102,20 @@ struct RuntimeCalls {
   int64_t invalid_rows = 0;
   int64_t unresolved_names = 0;
   size_t size() const { return start.size(); }  // launch rows
+};
+
+// CUPTI_ACTIVITY_KIND_MEMCPY or _MEMSET rows (valid times only), with the
+// raw enum values: the analyses classify them (core/memory.h) with the
+// export's ENUM_* symbols, kept here per value.
+struct MemOps {
+  Column<int64_t> start, end, global_pid, correlation_id, bytes;
+  Column<int32_t> device_id, stream_id;
+  Column<int32_t> src_device, dst_device;  // memcpy only; -1 when NULL/absent
+  Column<uint8_t> copy_kind;  // memcpy: copyKind; memset: 0 (255: NULL/out of range)
+  Column<uint8_t> src_kind, dst_kind;  // memcpy srcKind/dstKind; memset: memKind in src_kind
+  int64_t invalid_rows = 0;  // NULL start/end or end < start (skipped)
+  std::string table;         // source table name ("" when absent)
+  size_t size() const { return start.size(); }
 };
 
 // NVTX range rows (eventType 59, 60, 70, 71) only, 24 bytes a row: what is

@@ -8,6 +8,6 @@
 namespace nsysexplain::testing {
 
 // Sections in _nsys_all_sections / report.json "sections" (available or not).
-inline constexpr std::size_t kReportSections = 20;
+inline constexpr std::size_t kReportSections = 25;
 
 }  // namespace nsysexplain::testing

@@ -17,10 +17,10 @@
 //    (60/70/71) and leaves unterminated ranges out of count/total (open_count).
 //    The trace has neither start/end nor open ranges (asserted below), so the
 //    two definitions coincide here and the comparison is exact.
-//    cudaMemoryOperation{Time,Byte}Stats: the project has no memcpy view yet,
-//    so plain SQL over CUPTI_ACTIVITY_KIND_MEMCPY (by copyKind) and
-//    CUPTI_ACTIVITY_KIND_MEMSET is compared with them, to keep the oracle
-//    checked. osrtAPIStats likewise (plain SQL; nsys leaves out the two
+//    cudaMemoryOperation{Time,Byte}Stats -> _nsys_memcpy by direction and
+//    _nsys_memset (the datasets of llm_memcpy / llm_memset; nsys names one
+//    row per copyKind, our directions map one to one on this trace).
+//    osrtAPIStats: no view, plain SQL (nsys leaves out the two
 //    zero-length "OS runtime libraries profiling started/finished" markers).
 //
 // 2. dlprof_mlp_relu.dlprof_*.csv are DLProf 1.8's reports on its own nsys
@@ -138,6 +138,40 @@ TEST(NsysStats2020, CudaApiStatsMatchApiCalls) {
   }
 }
 
+// llm_cuda_api folds version suffixes; on this trace every base name has one
+// raw name and one process, so each row must equal nsys's row of that name.
+TEST(NsysStats2020, CudaApiStatsMatchCudaApiSummary) {
+  CONFORMANCE_REQUIRE_TRACE(kCudf);
+  auto db = OpenTrace(kCudf, true);
+  auto oracle = LoadCsv(std::string(kCudf) + ".insqlite_cudaAPIStats.csv");
+  Result v = db->Query(
+      "SELECT v.api_name, v.api, v.calls, v.total_ms, v.pct_api_time, d.min_ns, d.max_ns, "
+      "d.total_ns FROM llm_cuda_api AS v JOIN _nsys_cuda_api AS d "
+      "ON d.base_name = v.api_name AND d.api = v.api");
+  ASSERT_EQ(v.size(), oracle.size());
+  std::map<std::string, size_t> by_name;
+  double pct = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    by_name[v.At(i, "api_name").s] = i;
+    pct += v.At(i, "pct_api_time").num();
+    // eventClass 0 rows are the cuda* calls here, eventClass 1 the cu* ones.
+    EXPECT_EQ(v.At(i, "api").s,
+              v.At(i, "api_name").s.rfind("cuda", 0) == 0 ? "runtime" : "driver");
+  }
+  EXPECT_NEAR(pct, 100.0, 0.01);
+  for (const auto& o : oracle) {
+    std::string name = StringId(*db, o.at("nameId"));
+    std::string base = name.substr(0, name.rfind("_v"));
+    SCOPED_TRACE(name);
+    auto it = by_name.find(base);
+    ASSERT_NE(it, by_name.end());
+    EXPECT_EQ(v.At(it->second, "calls").i, I(o.at("num")));
+    EXPECT_EQ(v.At(it->second, "total_ns").i, I(o.at("total")));
+    EXPECT_EQ(v.At(it->second, "min_ns").i, I(o.at("min")));
+    EXPECT_EQ(v.At(it->second, "max_ns").i, I(o.at("max")));
+  }
+}
+
 TEST(NsysStats2020, NvtxPushPopRangeStatsMatchNvtxRanges) {
   CONFORMANCE_REQUIRE_TRACE(kCudf);
   auto db = OpenTrace(kCudf, true);
@@ -183,33 +217,28 @@ TEST(NsysStats2020, NvtxPushPopRangeStatsMatchNvtxRanges) {
   }
 }
 
-// Plain SQL (no view exists yet for copies): per copyKind and for memsets.
-void CheckMemoryOracle(const std::string& file, const std::string& value_expr) {
-  auto db = OpenTrace(kCudf, false);
+// The memory datasets behind llm_memcpy / llm_memset (per direction; the
+// trace has one process and one device) against nsys's per-copyKind and
+// memset statistics. `value` picks time or bytes columns.
+void CheckMemoryOracle(const std::string& file, bool bytes) {
+  auto db = OpenTrace(kCudf, true);
   auto oracle = LoadCsv(file);
   ASSERT_EQ(oracle.size(), 4u);
-  static const std::map<int64_t, std::string> kKind = {
-      {0, "[CUDA memcpy Unknown]"}, {1, "[CUDA memcpy HtoD]"},
-      {2, "[CUDA memcpy DtoH]"},    {3, "[CUDA memcpy HtoA]"},
-      {4, "[CUDA memcpy AtoH]"},    {5, "[CUDA memcpy AtoA]"},
-      {6, "[CUDA memcpy AtoD]"},    {7, "[CUDA memcpy DtoA]"},
-      {8, "[CUDA memcpy DtoD]"},    {9, "[CUDA memcpy HtoH]"},
-      {10, "[CUDA memcpy PtoP]"},   {11, "[CUDA Unified Memory memcpy HtoD]"},
-      {12, "[CUDA Unified Memory memcpy DtoH]"},
-      {13, "[CUDA Unified Memory memcpy DtoD]"}};
+  static const std::map<std::string, std::string> kName = {
+      {"h2d", "[CUDA memcpy HtoD]"}, {"d2h", "[CUDA memcpy DtoH]"},
+      {"d2d", "[CUDA memcpy DtoD]"}, {"p2p", "[CUDA memcpy PtoP]"},
+      {"h2h", "[CUDA memcpy HtoH]"}, {"um_h2d", "[CUDA Unified Memory memcpy HtoD]"},
+      {"um_d2h", "[CUDA Unified Memory memcpy DtoH]"},
+      {"um_d2d", "[CUDA Unified Memory memcpy DtoD]"}, {"memset", "[CUDA memset]"}};
+  const std::string cols = bytes ? "sum(calls), min(min_bytes), max(max_bytes), "
+                                   "1.0 * sum(bytes) / sum(calls), sum(bytes)"
+                                 : "sum(calls), min(min_ns), max(max_ns), "
+                                   "1.0 * sum(total_ns) / sum(calls), sum(total_ns)";
   std::map<std::string, Row> ours;
   for (const Row& r :
-       db->Query("SELECT copyKind, count(*), min(" + value_expr + "), max(" +
-                 value_expr + "), avg(" + value_expr + "), sum(" + value_expr +
-                 ") FROM CUPTI_ACTIVITY_KIND_MEMCPY GROUP BY copyKind")
-           .rows)
-    ours[kKind.at(r[0].i)] = r;
-  for (const Row& r :
-       db->Query("SELECT -1, count(*), min(" + value_expr + "), max(" +
-                 value_expr + "), avg(" + value_expr + "), sum(" + value_expr +
-                 ") FROM CUPTI_ACTIVITY_KIND_MEMSET")
-           .rows)
-    ours["[CUDA memset]"] = r;
+       db->Query("SELECT direction, " + cols + " FROM _nsys_memcpy GROUP BY direction "
+                 "UNION ALL SELECT 'memset', " + cols + " FROM _nsys_memset").rows)
+    ours[kName.at(r[0].s)] = r;
   EXPECT_EQ(ours.size(), oracle.size());
   for (const auto& o : oracle) {
     SCOPED_TRACE(o.at("name"));
@@ -222,20 +251,21 @@ void CheckMemoryOracle(const std::string& file, const std::string& value_expr) {
     EXPECT_NEAR(r[4].num(), D(o.at("avg")), 1e-6 * std::max(1.0, D(o.at("avg"))));
     EXPECT_EQ(r[5].i, I(o.at("total")));
   }
+  // The public view rounds the same numbers: H2D total in ms and MB.
+  EXPECT_EQ(db->Query("SELECT total_time_ms, total_mb, copies FROM llm_memcpy "
+                      "WHERE direction = 'h2d'").rows.size(), 1u);
 }
 
-TEST(NsysStats2020, MemoryOperationTimeStatsMatchPlainSql) {
+TEST(NsysStats2020, MemoryOperationTimeStatsMatchMemoryViews) {
   CONFORMANCE_REQUIRE_TRACE(kCudf);
-  CheckMemoryOracle(std::string(kCudf) +
-                        ".insqlite_cudaMemoryOperationTimeStats.csv",
-                    "\"end\" - start");
+  CheckMemoryOracle(std::string(kCudf) + ".insqlite_cudaMemoryOperationTimeStats.csv",
+                    false);
 }
 
-TEST(NsysStats2020, MemoryOperationByteStatsMatchPlainSql) {
+TEST(NsysStats2020, MemoryOperationByteStatsMatchMemoryViews) {
   CONFORMANCE_REQUIRE_TRACE(kCudf);
-  CheckMemoryOracle(std::string(kCudf) +
-                        ".insqlite_cudaMemoryOperationByteStats.csv",
-                    "bytes");
+  CheckMemoryOracle(std::string(kCudf) + ".insqlite_cudaMemoryOperationByteStats.csv",
+                    true);
 }
 
 TEST(NsysStats2020, OsrtApiStatsMatchPlainSql) {

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "e2e_util.h"
@@ -98,12 +99,19 @@ TEST_F(BasicTrace, JsonEnvelope) {
                      "launch_storm_by_pid", "sync_by_pid", "launch_storm", "sync",
                      "gpu_idle", "nvtx_ranges", "nvtx_kernel_time", "nvtx_by_pid",
                      "kernel_tails", "launch_latency", "gpu_timeline", "steps", "cuda_graphs",
+                     "memory", "cuda_api", "gpu_busy", "idle_causes", "nccl",
                      "derivation"}));
-  // The basic trace has no CUDA graphs; every other section is available.
+  // The basic trace has no CUDA graphs, memory tables or NCCL kernels; every
+  // other section is available.
+  const std::map<std::string, std::string> unavailable = {
+      {"cuda_graphs", "no cudaGraphLaunch calls"},
+      {"memory", "no CUPTI_ACTIVITY_KIND_MEMCPY or CUPTI_ACTIVITY_KIND_MEMSET table"},
+      {"nccl", "no NCCL kernels"}};
   for (const auto& s : report_["sections"]) {
-    if (s["id"] == "cuda_graphs") {
-      EXPECT_FALSE(s["available"]);
-      EXPECT_NE(s["reason"].get<std::string>().find("no cudaGraphLaunch calls"), std::string::npos);
+    auto u = unavailable.find(s["id"].get<std::string>());
+    if (u != unavailable.end()) {
+      EXPECT_FALSE(s["available"]) << s["id"];
+      EXPECT_NE(s["reason"].get<std::string>().find(u->second), std::string::npos) << s["id"];
     } else {
       EXPECT_TRUE(s["available"]) << s["id"];
     }

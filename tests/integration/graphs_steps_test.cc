@@ -5,21 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "harness.h"
+#include "trace_test.h"
 
 namespace nsysexplain::testing {
 namespace {
 
-class GraphsSteps : public ::testing::Test {
+class GraphsSteps : public TraceTest {
  protected:
-  GraphsSteps() : trace_(std::make_unique<TraceBuilder>(path_.path())) {}
-  TraceBuilder& t() { return *trace_; }
-  Conn& Open() {
-    trace_->Close();
-    conn_ = std::make_unique<Conn>(path_.path());
-    EXPECT_EQ(conn_->Load(), "");
-    return *conn_;
-  }
   void GraphTraceTable() {
     t().Exec("CREATE TABLE CUPTI_ACTIVITY_KIND_GRAPH_TRACE(start INTEGER NOT NULL, "
              "\"end\" INTEGER NOT NULL, deviceId INTEGER, contextId INTEGER, "
@@ -42,9 +34,6 @@ class GraphsSteps : public ::testing::Test {
                "NULL, 7, 2, " + std::to_string(Gpid(1)) + ", 5, 11)");
     }
   }
-  TempPath path_;
-  std::unique_ptr<TraceBuilder> trace_;
-  std::unique_ptr<Conn> conn_;
 };
 
 TEST_F(GraphsSteps, GraphModeExecutionsCountAsBusy) {

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "report_shape.h"
-#include "harness.h"
+#include "trace_test.h"
 
 namespace nsysexplain::testing {
 namespace {
@@ -20,21 +20,7 @@ const char kFill[] =
     "at::native::FillFunctor<c10::Half>, std::array<char *, (unsigned "
     "long)1>>(int, T2, T3)";
 
-class ViewTest : public ::testing::Test {
- protected:
-  ViewTest() : trace_(std::make_unique<TraceBuilder>(path_.path())) {}
-  TraceBuilder& t() { return *trace_; }
-  // Closes the builder and opens a loaded connection on the file.
-  Conn& Open() {
-    trace_->Close();
-    conn_ = std::make_unique<Conn>(path_.path());
-    EXPECT_EQ(conn_->Load(), "");
-    return *conn_;
-  }
-  TempPath path_;
-  std::unique_ptr<TraceBuilder> trace_;
-  std::unique_ptr<Conn> conn_;
-};
+class ViewTest : public TraceTest {};
 
 // --------------------------------------------------------------- kernels
 // dev0: gemm [1000,4000) [5000,9000) [20000,22000); attn [2000,3500) (overlaps
@@ -875,13 +861,13 @@ TEST_F(ViewTest, EveryViewRuns) {
     SCOPED_TRACE(v[0].s);
     c.Query("SELECT * FROM " + v[0].s);
   }
-  // The fixtures have no CUDA graphs and no host syncs (no steps): every
-  // other section is available.
+  // The fixtures have no CUDA graphs, no host syncs (no steps), no memory
+  // tables and no NCCL kernels: every other section is available.
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE available"),
-            static_cast<int64_t>(nsysexplain::testing::kReportSections) - 2);
+            static_cast<int64_t>(nsysexplain::testing::kReportSections) - 4);
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_report_sections WHERE NOT available "
-                  "AND section_id IN ('cuda_graphs', 'steps')"),
-            2);
+                  "AND section_id IN ('cuda_graphs', 'steps', 'memory', 'nccl')"),
+            4);
 }
 
 }  // namespace

@@ -131,7 +131,14 @@ TEST(ClassifyMarker, Kinds) {
       {"cuMemAlloc_v2", M::kAlloc},
       {"cuMemFreeAsync", M::kAlloc},
       {"cudaLaunchKernel_v7000", M::kNone},
-      {"cudaMemcpyAsync_v3020", M::kNone},
+      {"cudaMemcpyAsync_v3020", M::kAsyncCopy},
+      {"cudaMemcpyAsync_ptsz_v7000", M::kAsyncCopy},
+      {"cudaMemsetAsync_v3020", M::kAsyncCopy},
+      {"cudaMemcpy2DAsync_v3020", M::kAsyncCopy},
+      {"cuMemcpyHtoDAsync_v2", M::kAsyncCopy},
+      {"cuMemsetD32Async", M::kAsyncCopy},
+      {"cudaMemPrefetchAsync_v8000", M::kNone},
+      {"cudaMemcpyAsyncX", M::kNone},
       {"cudaEventQuery", M::kNone},
       {"void flash::flash_fwd_kernel<int>(Params)", M::kNone},
       {"", M::kNone},
@@ -141,6 +148,7 @@ TEST(ClassifyMarker, Kinds) {
   }
   EXPECT_STREQ(MarkerKindName(M::kGraphLaunch), "graph_launch");
   EXPECT_STREQ(MarkerKindName(M::kNone), "none");
+  EXPECT_STREQ(MarkerKindName(M::kAsyncCopy), "async_copy");
 }
 
 }  // namespace

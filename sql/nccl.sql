@@ -1,0 +1,101 @@
+-- NCCL collectives. Source: CUPTI_ACTIVITY_KIND_KERNEL rows whose kernel name
+-- contains "nccl" (any case), the collective read from the name (AllReduce,
+-- AllGather, ReduceScatter, Broadcast, Reduce, SendRecv, Send, Recv, AllToAll;
+-- Other). A rank is a (process from globalPid, deviceId) pair.
+
+-- NCCL kernels per rank and collective, and how much of their time other
+-- kernels of the same rank hide.
+-- Example: SELECT pid, device_id, collective, kernels, busy_ms, hidden_pct FROM llm_nccl;
+CREATE TEMP VIEW IF NOT EXISTS llm_nccl(
+  pid,            -- rank's OS process id
+  device_id,      -- rank's device (per process)
+  collective,     -- AllReduce, AllGather, ReduceScatter, Broadcast, Reduce, SendRecv, ...
+  kernels,        -- NCCL kernels of this collective
+  total_ms,       -- summed kernel duration
+  avg_us,         -- mean kernel duration
+  max_us,         -- longest kernel
+  busy_ms,        -- union of the collective's kernel intervals
+  hidden_ms,      -- part of busy_ms overlapped by non-NCCL kernels of the rank
+  alone_ms,       -- busy_ms - hidden_ms: communication nothing else ran under
+  hidden_pct,     -- hidden_ms / busy_ms * 100
+  top_kernel      -- base name of its most frequent kernel
+) AS
+SELECT pid, device_id, collective, kernels, round(total_ns / 1e6, 6),
+       round(total_ns / 1e3 / kernels, 3), round(max_ns / 1e3, 3), round(busy_ns / 1e6, 6),
+       round(hidden_ns / 1e6, 6), round((busy_ns - hidden_ns) / 1e6, 6),
+       round(100.0 * hidden_ns / nullif(busy_ns, 0), 3), nsys_kernel_base_name(top_kernel_name)
+FROM _nsys_nccl
+ORDER BY pid, device_id, total_ns DESC, collective;
+
+-- Rank skew: for each collective run by at least two ranks, the n-th instance
+-- on each rank (counted per rank, in start order) is compared across ranks.
+-- Example: SELECT collective, ranks, instances, avg_skew_us, max_skew_us, late_pid FROM llm_nccl_skew;
+CREATE TEMP VIEW IF NOT EXISTS llm_nccl_skew(
+  collective,      -- collective
+  ranks,           -- ranks that ran it
+  instances,       -- instances compared (run by at least two ranks)
+  avg_skew_us,     -- mean spread of the instance's start times (latest - earliest)
+  max_skew_us,     -- largest spread
+  late_pid,        -- the rank that started last most often: process ...
+  late_device_id,  -- ... and device
+  late_pct         -- share of the instances it started last, 0..100
+) AS
+SELECT collective, ranks, instances, round(total_ns / 1e3 / nullif(instances, 0), 3),
+       round(max_ns / 1e3, 3), late_pid, late_device_id,
+       round(100.0 * late_count / nullif(instances, 0), 3)
+FROM _nsys_nccl_skew
+ORDER BY total_ns DESC, collective;
+
+INSERT OR IGNORE INTO llm_settings(key, value) VALUES
+  ('nccl_skew_warn_us', 100);  -- nccl_rank_skew finding when a collective's mean start skew reaches this
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_findings AS
+SELECT 230 AS seq,
+       CASE WHEN alone >= 0.5 * busy THEN 'medium' ELSE 'low' END AS severity,
+       'NCCL communication not hidden by compute' AS title,
+       printf('NCCL kernels of rank PID %d / GPU %d were busy %.3f ms, %.3f ms of it '
+              || 'with no other kernel of that rank running (%.1f%% hidden).',
+              pid, device_id, busy, alone, 100.0 * (busy - alone) / busy) AS evidence,
+       'Overlap communication with compute: bucketed/asynchronous all-reduce, '
+       || 'communication on its own stream while the next layer computes, fewer and '
+       || 'larger collectives.' AS recommendation,
+       'nccl_exposed' AS rule
+FROM (SELECT pid, device_id, sum(busy_ms) AS busy, sum(alone_ms) AS alone
+      FROM llm_nccl GROUP BY pid, device_id ORDER BY alone DESC LIMIT 1)
+WHERE alone >= 1
+UNION ALL
+SELECT 231, 'medium', 'NCCL ranks start collectives out of step',
+       printf('%s: %d instances over %d ranks, mean start skew %.1f us (max %.1f us); PID %d '
+              || '/ GPU %d started last in %.0f%% of them.', collective, instances, ranks,
+              avg_skew_us, max_skew_us, late_pid, late_device_id, late_pct),
+       'The other ranks wait inside the collective for the late one: balance the work '
+       || 'before it (data loading, uneven batches, host stalls on that rank).',
+       'nccl_rank_skew'
+FROM llm_nccl_skew
+WHERE avg_skew_us >= (SELECT CAST(value AS REAL) FROM temp.llm_settings
+                      WHERE key = 'nccl_skew_warn_us');
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_needs AS
+SELECT 'nccl', EXISTS (SELECT 1 FROM _nsys_nccl),
+       CASE WHEN NOT EXISTS (SELECT 1 FROM _nsys_nccl)
+            THEN 'no NCCL kernels (kernel names containing "nccl") in the kernel table' END;
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_sections AS VALUES
+  (38, 'nccl', 'NCCL collectives (per rank, overlap with compute, rank skew)',
+   'llm_nccl, llm_nccl_skew',
+   'NCCL kernels of `CUPTI_ACTIVITY_KIND_KERNEL` (name contains "nccl"; collective from '
+   || 'the name) per rank = (PID from `globalPid`, `deviceId`); hidden time = overlap '
+   || 'with the union of the rank''s other kernels; skew = spread of the start times of '
+   || 'the n-th instance of a collective on each rank.',
+   'Ranks are only comparable within one file (one clock): a per-rank capture shows no '
+   || 'skew. Skew pairs instances by their order on each rank, so a rank that missed or '
+   || 'added an instance shifts the pairing. NCCL time includes waiting for peers.',
+   'nccl', '`globalPid` (kernel rows)');
+
+CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_tables AS VALUES
+  ('nccl', 1, 'nccl', 'llm_nccl', NULL,
+   'pid, device_id, collective, kernels, total_ms, busy_ms, hidden_ms, alone_ms, hidden_pct',
+   20, NULL, NULL, NULL, 0),
+  ('nccl', 2, 'nccl_skew', 'llm_nccl_skew', NULL,
+   'collective, ranks, instances, avg_skew_us, max_skew_us, late_pid, late_device_id, late_pct',
+   20, 'Start skew across ranks:', NULL, NULL, 0);
