@@ -143,7 +143,9 @@ std::string KernelLabel(const std::string& full, size_t max_chars = 60) {
   return base;
 }
 
-double Ms(int64_t ns_from, int64_t t0) { return static_cast<double>(ns_from - t0) / 1e6; }
+double Ms(int64_t ns_from, int64_t t0) {
+  return (static_cast<double>(ns_from) - static_cast<double>(t0)) / 1e6;  // no int64 overflow
+}
 
 class Html {
  public:
@@ -256,7 +258,9 @@ class Html {
     double height = top + static_cast<double>(series.size()) * (panel + strip + pad) + 40;
     Svg svg(kChartWidth, height, "GPU busy fraction over time per process and device");
     auto X = [&](int64_t ns) {
-      return left + w * static_cast<double>(ns - t0) / static_cast<double>(std::max<int64_t>(1, t1 - t0));
+      // In doubles: extreme timestamps must not overflow int64.
+      const double span = std::max(1.0, static_cast<double>(t1) - static_cast<double>(t0));
+      return left + w * (static_cast<double>(ns) - static_cast<double>(t0)) / span;
     };
     std::vector<std::pair<std::string, std::string>> legend;
     std::set<std::string> phases;
