@@ -1,4 +1,5 @@
 #include "report.h"
+#include "text.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -166,12 +167,7 @@ Report BuildReport(Db& db, const Options& opt) {
     s.available = secs.At(r, "available").AsInt() != 0;
     s.reason = secs.At(r, "reason").AsText();
     s.pid_source = secs.At(r, "md_pid_source").AsText();
-    const std::string caveats = secs.At(r, "caveats").AsText();
-    for (size_t b = 0; b < caveats.size();) {
-      size_t e = std::min(caveats.find('\n', b), caveats.size());
-      if (e > b) s.caveats.push_back(caveats.substr(b, e - b));
-      b = e + 1;
-    }
+    s.caveats = SplitLines(secs.At(r, "caveats").AsText());
 
     std::vector<size_t> tables;
     for (size_t d = 0; d < decl.rows.size(); ++d)
