@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] — builds the libFuzzer harnesses into build-fuzz
 # (clang, -fsanitize=fuzzer,address,undefined) and runs each one for SECONDS
-# (default 60; CI runs 20). Fails if any harness finds a crash, a leak, UB, a
+# (default 60; the test command, tests/run.sh, runs 10). Fails if any harness finds a crash, a leak, UB, a
 # timeout or an invariant violation; the reproducer is left in
 # build-fuzz/fuzz-artifacts/<harness>/ (re-run it with
 # `build-fuzz/fuzz/<harness> <file>`).
@@ -36,27 +36,47 @@ echo "fuzz: build took $(( $(date +%s) - t0 )) s"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:handle_abort=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-failed=()
-for h in $harnesses; do
-  work="$build/fuzz-corpus/$h"
-  art="$build/fuzz-artifacts/$h/"
+# The harnesses run side by side, at most $NSYSEXPLAIN_FUZZ_PARALLEL (default:
+# the core count) at once: fuzz_trace_db's seed replay alone takes most of
+# the short CI run. Each one's result is printed in harness order.
+parallel=${NSYSEXPLAIN_FUZZ_PARALLEL:-$(nproc 2>/dev/null || echo 2)}
+run_one() {
+  local h=$1 work="$build/fuzz-corpus/$1" art="$build/fuzz-artifacts/$1/" t0
   mkdir -p "$work" "$art"
-  dict=()
+  local dict=()
   [ -f "fuzz/dict/$h.dict" ] && dict=(-dict="fuzz/dict/$h.dict")
-  echo "== fuzz: $h for ${secs}s"
   t0=$(date +%s)
   # shellcheck disable=SC2086
   if "$build/fuzz/$h" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2560 \
       -max_len=4096 -print_final_stats=1 -artifact_prefix="$art" "${dict[@]}" \
       ${FUZZ_EXTRA_ARGS:-} "$work" "fuzz/corpus/$h" >"$build/fuzz-$h.log" 2>&1; then
-    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" \
-      "$build/fuzz-$h.log" | tr '\n' ' '
-    echo "corpus: $(ls "$work" | wc -l) new + $(ls "fuzz/corpus/$h" | wc -l) seeds" \
-         "($(( $(date +%s) - t0 )) s): OK"
+    { grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" \
+        "$build/fuzz-$h.log" | tr '\n' ' '
+      echo "corpus: $(ls "$work" | wc -l) new + $(ls "fuzz/corpus/$h" | wc -l) seeds" \
+           "($(( $(date +%s) - t0 )) s): OK"; } >"$build/fuzz-$h.result"
   else
-    echo "fuzz: $h FAILED; last lines of $build/fuzz-$h.log:" >&2
-    tail -40 "$build/fuzz-$h.log" >&2
-    ls -1 "$art" >&2 || true
+    { echo "fuzz: $h FAILED; last lines of $build/fuzz-$h.log:"
+      tail -40 "$build/fuzz-$h.log"
+      ls -1 "$art" || true; } >"$build/fuzz-$h.result"
+    return 1
+  fi
+}
+failed=()
+pids=()
+names=()
+for h in $harnesses; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  echo "== fuzz: $h for ${secs}s"
+  run_one "$h" &
+  pids+=($!)
+  names+=("$h")
+done
+for i in "${!pids[@]}"; do
+  h=${names[$i]}
+  if wait "${pids[$i]}"; then
+    echo "$h: $(cat "$build/fuzz-$h.result")"
+  else
+    cat "$build/fuzz-$h.result" >&2
     failed+=("$h")
   fi
 done

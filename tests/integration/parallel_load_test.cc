@@ -36,26 +36,10 @@
 #include <vector>
 
 #include "harness.h"
+#include "sanitized.h"
 
 namespace nsysexplain::testing {
 namespace {
-
-// tests/run.sh's ThreadSanitizer stage sets NSYSEXPLAIN_TSAN=1: fewer random
-// traces there (each load is ~10x slower), every one still under every part
-// count.
-bool UnderTsanStage() { return std::getenv("NSYSEXPLAIN_TSAN") != nullptr; }
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
 
 const char* const kParts[] = {"2", "3", "7", "16", "1000"};
 
@@ -418,7 +402,7 @@ std::string Shape(const std::string& path, std::mt19937_64& rng, int iter) {
 TEST(ParallelLoad, RandomTracesMatchOneScan) {
   EnvGuard env;
   std::mt19937_64 rng(31337);
-  int launched = 0, iters = UnderTsanStage() ? 3 : 30;
+  int launched = 0, iters = RandomCases(30, 9, 3);
   for (int iter = 0; iter < iters; ++iter) {
     TempPath path;
     {
@@ -454,7 +438,7 @@ TEST(ParallelLoad, WithoutRowidTablesMatchRowidTables) {
       "launch_start_ns, launch_end_ns FROM nsys_kernels ORDER BY start_ns, end_ns, "
       "correlation_id, kernel_name",
   };
-  for (int iter = 0, iters = UnderTsanStage() ? 2 : 6; iter < iters; ++iter) {
+  for (int iter = 0, iters = RandomCases(6, 2, 2); iter < iters; ++iter) {
     SCOPED_TRACE(::testing::Message() << "iteration " << iter);
     TempPath path;
     {

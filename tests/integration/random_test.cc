@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "sanitized.h"
 
 namespace nsysexplain::testing {
 namespace {
@@ -320,7 +321,8 @@ TEST(RandomTrace, SplitNvtxLoadMatchesOneScan) {
       "SELECT * FROM llm_phases",
   };
   int split_cases = 0;
-  for (int iter = 0; iter < 25; ++iter) {
+  const int iters = RandomCases(25, 9, 4);
+  for (int iter = 0; iter < iters; ++iter) {
     SCOPED_TRACE(::testing::Message() << "iteration " << iter);
     Trace t = MakeTrace(rng);
     TempPath path;
@@ -374,7 +376,7 @@ TEST(RandomTrace, SplitNvtxLoadMatchesOneScan) {
     unsetenv("NSYSEXPLAIN_NVTX_PARTS");
     split_cases += !one[0].empty();
   }
-  EXPECT_GT(split_cases, 15);
+  EXPECT_GT(split_cases, iters * 3 / 5);  // most traces have NVTX ranges
 }
 
 }  // namespace
