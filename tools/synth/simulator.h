@@ -49,6 +49,8 @@ struct SimOptions {
   // --time-offset NS: every timestamp of the trace NS later (one rank of a
   // multi-rank set whose collectives start late by a known amount).
   int64_t time_offset_ns = 0;
+  // --hostname: TARGET_INFO_SYSTEM_ENV Hostname.
+  std::string hostname = "synth";
 };
 
 // Chooses the layer count when the user did not: small traces get fewer
