@@ -83,8 +83,7 @@ std::vector<std::string> Expand(const std::vector<std::string>& args, const std:
       std::vector<std::string> in;
       for (const auto& e : std::filesystem::directory_iterator(a))
         if (e.path().string().size() > ext.size() &&
-            e.path().string().compare(e.path().string().size() - ext.size(), ext.size(), ext) ==
-                0)
+            e.path().string().compare(e.path().string().size() - ext.size(), ext.size(), ext) == 0)
           in.push_back(e.path().string());
       if (in.empty()) throw FatalError(a, "directory holds no *" + ext + " file");
       std::sort(in.begin(), in.end());
@@ -108,7 +107,7 @@ struct Steps {
 };
 
 struct Coll {
-  int64_t instances = 0;  // on the rank (all of them)
+  int64_t instances = 0;            // on the rank (all of them)
   std::vector<int64_t> start, end;  // the first kRankInstanceLimit
 };
 
@@ -125,14 +124,15 @@ struct RankIn {
 };
 
 struct FileIn {
-  std::string file, trace, source, session_utc;
+  std::string file, trace, source, session_utc, host;
+  std::string clock = "all";  // files with one clock key share a clock
   std::optional<int64_t> win_start, win_end;
 };
 
 [[noreturn]] void Bad(const std::string& source, const std::string& what) {
-  throw FatalError(source, "not a report.json with a \"rank\" block of " + std::string(kRankFormat) +
-                               " version " + std::to_string(kRankFormatVersion) + " (" + what +
-                               ")");
+  throw FatalError(source, "not a report.json with a \"rank\" block of " +
+                               std::string(kRankFormat) + " version " +
+                               std::to_string(kRankFormatVersion) + " (" + what + ")");
 }
 
 const json& Get(const json& j, const char* key, const std::string& source) {
@@ -186,6 +186,7 @@ void ReadDoc(const json& doc, const std::string& source, std::vector<FileIn>* fi
   f.source = source;
   const json& clock = Get(b, "clock", source);
   f.session_utc = GetText(clock, "session_start_utc", source);
+  f.host = GetText(clock, "host", source);
   if (auto v = GetOptNum(clock, "kernel_window_start_ns", source)) f.win_start = int64_t(*v);
   if (auto v = GetOptNum(clock, "kernel_window_end_ns", source)) f.win_end = int64_t(*v);
   files->push_back(f);
@@ -220,7 +221,8 @@ void ReadDoc(const json& doc, const std::string& source, std::vector<FileIn>* fi
       k.instances = GetInt(c, "instances", source);
       k.start = GetInts(c, "start_ns", source);
       k.end = GetInts(c, "end_ns", source);
-      if (k.start.size() != k.end.size()) Bad(source, name + ": start_ns and end_ns differ in length");
+      if (k.start.size() != k.end.size())
+        Bad(source, name + ": start_ns and end_ns differ in length");
     }
     ranks->push_back(std::move(x));
   }
@@ -299,6 +301,25 @@ Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
               " s): the ranks were captured at different times or on unrelated clocks; "
               "collective wait across files is not computed.");
     }
+    std::set<std::string> hosts;
+    for (const FileIn& f : m.files)
+      if (!f.host.empty()) hosts.insert(f.host);
+    if (hosts.size() > 1) {
+      std::string list;
+      for (const std::string& h : hosts) list += (list.empty() ? "" : ", ") + h;
+      m.warnings.emplace_back(
+          "hosts_differ",
+          "The traces come from " + std::to_string(hosts.size()) + " hosts (" + list +
+              "; TARGET_INFO_SYSTEM_ENV Hostname): their clocks are unrelated unless nsys "
+              "synchronised them; collective wait is not compared across hosts.");
+      if (m.one_clock)
+        for (FileIn& f : m.files) f.clock = f.host.empty() ? f.file : "host:" + f.host;
+    }
+    if (!m.one_clock)
+      for (FileIn& f : m.files) f.clock = f.file;
+    std::set<std::string> keys;
+    for (const FileIn& f : m.files) keys.insert(f.clock);
+    m.one_clock = keys.size() == 1;
     std::set<std::string> utc;
     for (const FileIn& f : m.files) utc.insert(f.session_utc);
     if (utc.size() > 1)
@@ -319,11 +340,20 @@ Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
   std::optional<double> med_p50, med_k;
   if (p50s.size() >= 2) med_p50 = Median(p50s);
   if (kms.size() >= 2) med_k = Median(kms);
-  m.ranks_t.columns = {"rank",          "file",          "pid",
-                       "device_id",     "decode_steps",  "decode_p50_us",
-                       "decode_p99_us", "decode_p50_vs_median_pct", "prefill_p50_us",
-                       "kernels",       "kernel_time_ms", "kernel_time_vs_median_pct",
-                       "gpu_busy_ms",   "straggler"};
+  m.ranks_t.columns = {"rank",
+                       "file",
+                       "pid",
+                       "device_id",
+                       "decode_steps",
+                       "decode_p50_us",
+                       "decode_p99_us",
+                       "decode_p50_vs_median_pct",
+                       "prefill_p50_us",
+                       "kernels",
+                       "kernel_time_ms",
+                       "kernel_time_vs_median_pct",
+                       "gpu_busy_ms",
+                       "straggler"};
   // Why each rank is slow: step time, kernel time, then (below) the
   // collectives it starts last.
   std::vector<std::vector<std::string>> why(m.ranks.size());
@@ -344,8 +374,8 @@ Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
                        Fixed(r.kernel_ms, 3) + " ms vs " + Fixed(*med_k, 3) + " ms)");
     m.ranks_t.rows.push_back({Cell::Text(r.name), Cell::Text(r.file), Cell::Int(r.pid),
                               Cell::Int(r.device), Cell::Int(d.steps), Opt(d.p50), Opt(d.p99),
-                              Opt(dp), Opt(p.p50), Cell::Int(r.kernels), R3(r.kernel_ms),
-                              Opt(kp), Opt(r.busy_ms), Cell::Int(0)});
+                              Opt(dp), Opt(p.p50), Cell::Int(r.kernels), R3(r.kernel_ms), Opt(kp),
+                              Opt(r.busy_ms), Cell::Int(0)});
   }
   m.cats_t.columns = {"rank", "category", "total_ms"};
   for (const RankIn& r : m.ranks)
@@ -353,99 +383,121 @@ Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
       m.cats_t.rows.push_back({Cell::Text(r.name), Cell::Text(c), Cell::Real(ms)});
 
   // Collective wait: the n-th instance of a collective on each rank.
-  m.colls_t.columns = {"collective",          "ranks",               "instances",
-                       "start_spread_avg_us", "start_spread_max_us", "end_spread_avg_us",
-                       "end_spread_max_us",   "late_rank",           "late_pct",
+  m.colls_t.columns = {"clock",
+                       "collective",
+                       "ranks",
+                       "instances",
+                       "start_spread_avg_us",
+                       "start_spread_max_us",
+                       "end_spread_avg_us",
+                       "end_spread_max_us",
+                       "late_rank",
+                       "late_pct",
                        "truncated"};
-  m.waits_t.columns = {"rank", "collective", "instances", "wait_avg_us", "wait_total_ms",
-                       "last_pct"};
+  m.waits_t.columns = {"rank",        "collective",    "instances",
+                       "wait_avg_us", "wait_total_ms", "last_pct"};
   std::set<std::string> names;
   for (const RankIn& r : m.ranks)
     for (const auto& [c, k] : r.coll) names.insert(c);
   std::vector<std::string> wait_findings;
-  for (const std::string& c : names) {
-    std::vector<const RankIn*> on;
+  // Ranks on one clock: all of them, or (clocks not comparable) each file's.
+  std::vector<std::pair<std::string, std::vector<const RankIn*>>> clocks;
+  for (const FileIn& f : m.files) {
+    auto it = std::find_if(clocks.begin(), clocks.end(),
+                           [&](const auto& c) { return c.first == f.clock; });
+    if (it == clocks.end()) it = clocks.insert(clocks.end(), {f.clock, {}});
     for (const RankIn& r : m.ranks)
-      if (r.coll.count(c)) on.push_back(&r);
-    if (on.size() < 2) continue;
-    if (!m.one_clock) continue;
-    size_t n = SIZE_MAX;
-    int64_t lo_count = INT64_MAX, hi_count = 0;
-    bool truncated = false;
-    for (const RankIn* r : on) {
-      const Coll& k = r->coll.at(c);
-      n = std::min(n, k.start.size());
-      lo_count = std::min(lo_count, k.instances);
-      hi_count = std::max(hi_count, k.instances);
-      truncated |= int64_t(k.start.size()) < k.instances;
-    }
-    if (lo_count != hi_count)
-      m.warnings.emplace_back(
-          "collective_counts_differ",
-          c + ": the ranks ran " + std::to_string(lo_count) + " to " + std::to_string(hi_count) +
-              " instances; instances are paired by their order on each rank, so a missing or "
-              "extra one shifts the pairing after it.");
-    if (truncated)
-      m.warnings.emplace_back("collective_instances_truncated",
-                              c + ": only the first " + std::to_string(n) +
-                                  " instances per rank are compared (the rank block keeps at "
-                                  "most " + std::to_string(kRankInstanceLimit) + ").");
-    if (n == 0) continue;
-    std::vector<double> wait(on.size(), 0);
-    std::vector<int64_t> last(on.size(), 0);
-    double s_sum = 0, s_max = 0, e_sum = 0, e_max = 0;
-    for (size_t i = 0; i < n; ++i) {
-      int64_t s_lo = INT64_MAX, s_hi = INT64_MIN, e_lo = INT64_MAX, e_hi = INT64_MIN;
-      size_t late = 0;
-      for (size_t r = 0; r < on.size(); ++r) {
-        const Coll& k = on[r]->coll.at(c);
-        s_lo = std::min(s_lo, k.start[i]);
-        e_lo = std::min(e_lo, k.end[i]);
-        e_hi = std::max(e_hi, k.end[i]);
-        if (k.start[i] > s_hi) {
-          s_hi = k.start[i];
-          late = r;
-        }
+      if (r.source == f.source) it->second.push_back(&r);
+  }
+  for (const auto& [clock, pool] : clocks) {
+    for (const std::string& c : names) {
+      std::vector<const RankIn*> on;
+      for (const RankIn* r : pool)
+        if (r->coll.count(c)) on.push_back(r);
+      if (on.size() < 2) continue;
+      size_t n = SIZE_MAX;
+      int64_t lo_count = INT64_MAX, hi_count = 0;
+      bool truncated = false;
+      for (const RankIn* r : on) {
+        const Coll& k = r->coll.at(c);
+        n = std::min(n, k.start.size());
+        lo_count = std::min(lo_count, k.instances);
+        hi_count = std::max(hi_count, k.instances);
+        truncated |= int64_t(k.start.size()) < k.instances;
       }
-      ++last[late];
+      if (lo_count != hi_count)
+        m.warnings.emplace_back(
+            "collective_counts_differ",
+            c + ": the ranks ran " + std::to_string(lo_count) + " to " + std::to_string(hi_count) +
+                " instances; instances are paired by their order on each rank, so a missing or "
+                "extra one shifts the pairing after it.");
+      if (truncated)
+        m.warnings.emplace_back("collective_instances_truncated",
+                                c + ": only the first " + std::to_string(n) +
+                                    " instances per rank are compared (the rank block keeps at "
+                                    "most " +
+                                    std::to_string(kRankInstanceLimit) + ").");
+      if (n == 0) continue;
+      std::vector<double> wait(on.size(), 0);
+      std::vector<int64_t> last(on.size(), 0);
+      double s_sum = 0, s_max = 0, e_sum = 0, e_max = 0;
+      for (size_t i = 0; i < n; ++i) {
+        int64_t s_lo = INT64_MAX, s_hi = INT64_MIN, e_lo = INT64_MAX, e_hi = INT64_MIN;
+        size_t late = 0;
+        for (size_t r = 0; r < on.size(); ++r) {
+          const Coll& k = on[r]->coll.at(c);
+          s_lo = std::min(s_lo, k.start[i]);
+          e_lo = std::min(e_lo, k.end[i]);
+          e_hi = std::max(e_hi, k.end[i]);
+          if (k.start[i] > s_hi) {
+            s_hi = k.start[i];
+            late = r;
+          }
+        }
+        ++last[late];
+        for (size_t r = 0; r < on.size(); ++r) wait[r] += double(s_hi - on[r]->coll.at(c).start[i]);
+        s_sum += double(s_hi - s_lo);
+        s_max = std::max(s_max, double(s_hi - s_lo));
+        e_sum += double(e_hi - e_lo);
+        e_max = std::max(e_max, double(e_hi - e_lo));
+      }
+      size_t late = size_t(std::max_element(last.begin(), last.end()) - last.begin());
+      const double dn = double(n);
+      const double late_pct = std::round(1000.0 * double(last[late]) / dn) / 10.0;
+      m.colls_t.rows.push_back({Cell::Text(clock), Cell::Text(c), Cell::Int(int64_t(on.size())),
+                                Cell::Int(int64_t(n)), R3(s_sum / dn / 1e3), R3(s_max / 1e3),
+                                R3(e_sum / dn / 1e3), R3(e_max / 1e3), Cell::Text(on[late]->name),
+                                Cell::Real(late_pct), Cell::Int(truncated)});
       for (size_t r = 0; r < on.size(); ++r)
-        wait[r] += double(s_hi - on[r]->coll.at(c).start[i]);
-      s_sum += double(s_hi - s_lo);
-      s_max = std::max(s_max, double(s_hi - s_lo));
-      e_sum += double(e_hi - e_lo);
-      e_max = std::max(e_max, double(e_hi - e_lo));
-    }
-    size_t late = size_t(std::max_element(last.begin(), last.end()) - last.begin());
-    const double dn = double(n);
-    const double late_pct = std::round(1000.0 * double(last[late]) / dn) / 10.0;
-    m.colls_t.rows.push_back({Cell::Text(c), Cell::Int(int64_t(on.size())), Cell::Int(int64_t(n)),
-                              R3(s_sum / dn / 1e3), R3(s_max / 1e3), R3(e_sum / dn / 1e3),
-                              R3(e_max / 1e3), Cell::Text(on[late]->name), Cell::Real(late_pct),
-                              Cell::Int(truncated)});
-    for (size_t r = 0; r < on.size(); ++r)
-      m.waits_t.rows.push_back({Cell::Text(on[r]->name), Cell::Text(c), Cell::Int(int64_t(n)),
-                                R3(wait[r] / dn / 1e3), Cell::Real(std::round(wait[r] / 1e3) / 1e3),
-                                Cell::Real(std::round(1000.0 * double(last[r]) / dn) / 10.0)});
-    if (s_sum / dn >= kWaitFindingUs * 1e3 && 2 * size_t(last[late]) >= n)
-      why[size_t(on[late] - m.ranks.data())].push_back(
-          "last to start " + Fixed(late_pct, 1) + "% of the " + c + " instances (mean start "
-          "spread " + Fixed(s_sum / dn / 1e3, 1) + " us)");
-    if (s_sum / dn >= kWaitFindingUs * 1e3) {
-      // The fastest rank waits the whole spread; the others less.
-      double others = 0;
-      for (size_t r = 0; r < on.size(); ++r)
-        if (r != late) others += wait[r];
-      others /= dn * double(on.size() - 1);
-      wait_findings.push_back(
-          c + ": ranks wait for " + on[late]->name + " (last to start in " + Fixed(late_pct, 1) +
-          "% of " + std::to_string(n) + " instances): the other ranks wait " +
-          Fixed(others / 1e3, 1) + " us per instance on average, the fastest " +
-          Fixed(s_sum / dn / 1e3, 1) + " us (start spread; max " + Fixed(s_max / 1e3, 1) +
-          " us; end spread " + Fixed(e_sum / dn / 1e3, 1) + " us).");
+        m.waits_t.rows.push_back({Cell::Text(on[r]->name), Cell::Text(c), Cell::Int(int64_t(n)),
+                                  R3(wait[r] / dn / 1e3),
+                                  Cell::Real(std::round(wait[r] / 1e3) / 1e3),
+                                  Cell::Real(std::round(1000.0 * double(last[r]) / dn) / 10.0)});
+      if (s_sum / dn >= kWaitFindingUs * 1e3 && 2 * size_t(last[late]) >= n)
+        why[size_t(on[late] - m.ranks.data())].push_back("last to start " + Fixed(late_pct, 1) +
+                                                         "% of the " + c +
+                                                         " instances (mean start "
+                                                         "spread " +
+                                                         Fixed(s_sum / dn / 1e3, 1) + " us)");
+      if (s_sum / dn >= kWaitFindingUs * 1e3) {
+        // The fastest rank waits the whole spread; the others less.
+        double others = 0;
+        for (size_t r = 0; r < on.size(); ++r)
+          if (r != late) others += wait[r];
+        others /= dn * double(on.size() - 1);
+        wait_findings.push_back(
+            c + ": ranks wait for " + on[late]->name + " (last to start in " + Fixed(late_pct, 1) +
+            "% of " + std::to_string(n) + " instances): the other ranks wait " +
+            Fixed(others / 1e3, 1) + " us per instance on average, the fastest " +
+            Fixed(s_sum / dn / 1e3, 1) + " us (start spread; max " + Fixed(s_max / 1e3, 1) +
+            " us; end spread " + Fixed(e_sum / dn / 1e3, 1) + " us).");
+      }
     }
   }
   if (!m.one_clock && !names.empty())
-    m.caveats.push_back("Collective wait is not shown: the files' clocks could not be matched.");
+    m.caveats.push_back(
+        "Collective wait is compared only among the ranks on one clock (column clock: a "
+        "file stem, or host:<name>): the files' clocks could not be matched.");
   const int slow_col = m.ranks_t.Col("straggler");
   for (size_t i = 0; i < m.ranks.size(); ++i) {
     if (why[i].empty()) continue;
@@ -494,10 +546,12 @@ std::string RenderMergedMd(const Merged& m) {
   md.Bullet("Inputs", std::to_string(m.files.size()) + " traces, " +
                           std::to_string(m.ranks.size()) + " ranks");
   for (const FileIn& f : m.files)
-    md.Bullet("Trace", MdCode(f.trace) + " (session start " +
+    md.Bullet("Trace", MdCode(f.trace) + " (host " + (f.host.empty() ? "unknown" : f.host) +
+                           ", session start " +
                            (f.session_utc.empty() ? std::string("unknown") : f.session_utc) + ")");
-  md.Bullet("Rank names", "`<file stem>:pid<PID>:gpu<device>` (from the trace, not from the "
-                          "argument order)");
+  md.Bullet("Rank names",
+            "`<file stem>:pid<PID>:gpu<device>` (from the trace, not from the "
+            "argument order)");
   for (const std::string& c : m.caveats) md.Bullet("Caveat", c);
   md.Blank();
   md.Line("## Findings");
@@ -522,8 +576,7 @@ std::string RenderMergedMd(const Merged& m) {
       md.Line("_Not available: " +
               std::string(t.table == &Merged::ranks_t || t.table == &Merged::cats_t
                               ? "no ranks"
-                              : !m.one_clock ? "the files' clocks could not be matched"
-                                             : "no collective ran on two or more ranks") +
+                              : "no collective ran on two or more ranks of one clock") +
               "._");
     else
       md.Table(tab, {}, 30, std::string(t.name) + ".csv");
@@ -540,6 +593,7 @@ std::string RenderMergedJson(const Merged& m) {
     inputs.push_back({{"trace", f.trace},
                       {"file", f.file},
                       {"session_start_utc", f.session_utc},
+                      {"host", f.host},
                       {"kernel_window_start_ns", f.win_start ? json(*f.win_start) : json(nullptr)},
                       {"kernel_window_end_ns", f.win_end ? json(*f.win_end) : json(nullptr)},
                       {"ranks", names}});
@@ -583,6 +637,7 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
     return c.is_null() || c.AsText().empty() ? json(nullptr) : json(c.AsInt());
   };
   json clock = {{"session_start_utc", info("session_start_utc").AsText()},
+                {"host", info("host_name").AsText()},
                 {"kernel_window_start_ns", ns("kernel_window_start_ns")},
                 {"kernel_window_end_ns", ns("kernel_window_end_ns")}};
   Table ranks = TryQuery(db,
@@ -595,8 +650,8 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
                         "llm_kernel_categories_by_pid GROUP BY pid, device_id, category "
                         "ORDER BY pid, device_id, 4 DESC, category",
                         {}, &missing, "llm_kernel_categories_by_pid");
-  Table busy = TryQuery(db, "SELECT device_id, busy_ms FROM llm_gpu_idle", {}, &missing,
-                        "llm_gpu_idle");
+  Table busy =
+      TryQuery(db, "SELECT device_id, busy_ms FROM llm_gpu_idle", {}, &missing, "llm_gpu_idle");
   Table steps = TryQuery(db,
                          "SELECT pid, device_id, CASE WHEN warmup THEN 'warmup' ELSE phase END "
                          "AS ph, count(*), round(nsys_percentile(duration_us, 50), 3), "
@@ -618,7 +673,8 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
   for (const Row& r : ranks.rows) {
     const int64_t pid = r[0].AsInt(), dev = r[1].AsInt();
     auto mine = [&](const Row& x) {
-      return x[0].AsInt() == pid && (x[1].AsInt() == dev || (x[1].is_null() && devices_of[pid] == 1));
+      return x[0].AsInt() == pid &&
+             (x[1].AsInt() == dev || (x[1].is_null() && devices_of[pid] == 1));
     };
     json c = json::object();
     for (const Row& x : cats.rows)
@@ -633,9 +689,8 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
     json coll = json::object();
     for (const Row& x : counts.rows)
       if (mine(x))
-        coll[x[2].AsText()] = {{"instances", x[3].AsInt()},
-                               {"start_ns", json::array()},
-                               {"end_ns", json::array()}};
+        coll[x[2].AsText()] = {
+            {"instances", x[3].AsInt()}, {"start_ns", json::array()}, {"end_ns", json::array()}};
     for (const Row& x : inst.rows)
       if (mine(x) && coll.contains(x[2].AsText())) {
         json& k = coll[x[2].AsText()];
@@ -652,15 +707,15 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
                    {"categories", c},
                    {"collectives", coll}});
   }
-  return {{"format", kRankFormat},   {"version", kRankFormatVersion},
-          {"file", stem},            {"trace", trace_path},
-          {"clock", clock},          {"instance_limit", kRankInstanceLimit},
-          {"unavailable", missing},  {"ranks", out}};
+  return {{"format", kRankFormat},  {"version", kRankFormatVersion},
+          {"file", stem},           {"trace", trace_path},
+          {"clock", clock},         {"instance_limit", kRankInstanceLimit},
+          {"unavailable", missing}, {"ranks", out}};
 }
 
 bool IsMultiTrace(const std::vector<std::string>& args) {
-  return args.size() > 1 || (args.size() == 1 && (IsDir(args[0]) ||
-                                                  (!Exists(args[0]) && HasGlob(args[0]))));
+  return args.size() > 1 ||
+         (args.size() == 1 && (IsDir(args[0]) || (!Exists(args[0]) && HasGlob(args[0]))));
 }
 
 std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args) {

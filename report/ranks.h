@@ -40,9 +40,9 @@ std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args);
 bool IsMultiTrace(const std::vector<std::string>& args);
 
 struct RankRenderOptions {
-  Options opt;                 // settings applied to every trace
+  Options opt;  // settings applied to every trace
   bool md = true, json = true, csv = true, html = true;
-  int jobs = 2;                // traces rendered at once
+  int jobs = 2;  // traces rendered at once
 };
 
 // The per-rank report files (under ranks/<stem>/) and the merged report, for

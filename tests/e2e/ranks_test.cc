@@ -12,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -66,8 +67,8 @@ class Ranks : public ::testing::Test {
   std::string Synth(const std::string& name, std::vector<std::string> extra) {
     const std::string out = dir_ / (name + ".sqlite");
     std::filesystem::create_directories(std::filesystem::path(out).parent_path());
-    std::vector<std::string> args = {"--kernels", "6000", "--seed", "3", "--layers", "4",
-                                     "--processes", "1", "--quiet", "--out", out};
+    std::vector<std::string> args = {"--kernels",   "6000", "--seed",  "3",     "--layers", "4",
+                                     "--processes", "1",    "--quiet", "--out", out};
     args.insert(args.end(), extra.begin(), extra.end());
     RunResult r = RunProgram(NSYS_EXPLAIN_SYNTH, args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -189,8 +190,8 @@ TEST_F(Ranks, ClockOffsetAloneIsExactlyTheWait) {
   const json& colls = d["tables"]["ranks_collectives"];
   ASSERT_EQ(colls["rows"].size(), 2u);
   for (const auto& row : colls["rows"]) {
-    for (const char* c : {"start_spread_avg_us", "start_spread_max_us", "end_spread_avg_us",
-                          "end_spread_max_us"})
+    for (const char* c :
+         {"start_spread_avg_us", "start_spread_max_us", "end_spread_avg_us", "end_spread_max_us"})
       EXPECT_EQ(Num(colls, row, c), 1500.0) << c;
     EXPECT_EQ(row[Col(colls, "late_rank")].get<std::string>().rfind("b:pid", 0), 0u);
   }
@@ -239,6 +240,74 @@ TEST_F(Ranks, DisjointCaptureWindowsAreNotCompared) {
     EXPECT_EQ(f.get<std::string>().find("straggler"), std::string::npos) << f;
 }
 
+// Real traces: a 2-GPU NCCL capture (two ranks in one file, host "modal") and a
+// one-GPU capture from another host, a minute apart. Hosts, windows and
+// session starts differ, so collectives are compared only within a file, and
+// the in-file pair gives what the single-trace llm_nccl_skew says.
+TEST_F(Ranks, RealTracesFromTwoHosts) {
+  const std::string two = std::string(NSYSEXPLAIN_SHARED_TRACES) + "/nsysai_mfu_2gpu_before.sqlite";
+  const std::string one = std::string(NSYSEXPLAIN_SHARED_TRACES) + "/lian4_t4_4streams.sqlite";
+  if (!Exists(two) || !Exists(one)) GTEST_SKIP() << "shared traces absent";
+  RunResult r = Render({one, two, "--out", dir_ / "out", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json d = json::parse(ReadFile(dir_ / "out/report.json"));
+  EXPECT_FALSE(d["clocks_comparable"].get<bool>());
+  std::set<std::string> codes;
+  for (const auto& w : d["warnings"]) codes.insert(w["code"]);
+  EXPECT_EQ(codes, (std::set<std::string>{"hosts_differ", "clock_windows_disjoint",
+                                          "session_start_differs"}));
+  std::vector<std::string> names;
+  for (const auto& row : d["tables"]["ranks"]["rows"]) names.push_back(row[0]);
+  EXPECT_NE(std::find(names.begin(), names.end(), "nsysai_mfu_2gpu_before:pid144:gpu0"),
+            names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "nsysai_mfu_2gpu_before:pid145:gpu1"),
+            names.end());
+  json single = json::parse(ReadFile(dir_ / "out/ranks/nsysai_mfu_2gpu_before/report.json"));
+  json skew;
+  for (const auto& s : single["sections"])
+    if (s["id"] == "nccl") skew = s["tables"]["nccl_skew"];
+  ASSERT_FALSE(skew.is_null());
+  const json& colls = d["tables"]["ranks_collectives"];
+  ASSERT_EQ(colls["rows"].size(), skew["rows"].size());
+  for (const auto& row : colls["rows"]) {
+    EXPECT_EQ(row[Col(colls, "clock")], "nsysai_mfu_2gpu_before");  // one file, one clock
+    const json want = Row(skew, "collective", row[Col(colls, "collective")]);
+    EXPECT_EQ(Num(colls, row, "instances"), Num(skew, want, "instances"));
+    EXPECT_NEAR(Num(colls, row, "start_spread_avg_us"), Num(skew, want, "avg_skew_us"), 1e-3);
+    EXPECT_NEAR(Num(colls, row, "start_spread_max_us"), Num(skew, want, "max_skew_us"), 1e-3);
+    EXPECT_EQ(row[Col(colls, "late_rank")],
+              "nsysai_mfu_2gpu_before:pid" +
+                  Row(skew, "collective", row[1])[Col(skew, "late_pid")].dump() + ":gpu" +
+                  want[Col(skew, "late_device_id")].dump());
+  }
+}
+
+TEST_F(Ranks, RanksOnTwoHostsAreComparedPerHost) {
+  Synth("a0", {});
+  Synth("a1", {"--time-offset", "700000"});
+  Synth("b0", {"--hostname", "node-b"});
+  Synth("b1", {"--hostname", "node-b", "--time-offset", "300000"});
+  RunResult r = Render({dir_ / "b1.sqlite", dir_ / "a0.sqlite", dir_ / "b0.sqlite",
+                        dir_ / "a1.sqlite", "--out", dir_ / "out", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json d = json::parse(ReadFile(dir_ / "out/report.json"));
+  EXPECT_FALSE(d["clocks_comparable"].get<bool>());
+  std::set<std::string> codes;
+  for (const auto& w : d["warnings"]) codes.insert(w["code"]);
+  EXPECT_EQ(codes, std::set<std::string>{"hosts_differ"});
+  // Per host and collective: exactly that host's offset.
+  const json& colls = d["tables"]["ranks_collectives"];
+  ASSERT_EQ(colls["rows"].size(), 4u);
+  for (const auto& row : colls["rows"]) {
+    const std::string clock = row[Col(colls, "clock")];
+    ASSERT_TRUE(clock == "host:synth" || clock == "host:node-b") << clock;
+    EXPECT_EQ(Num(colls, row, "ranks"), 2);
+    EXPECT_EQ(Num(colls, row, "start_spread_avg_us"), clock == "host:synth" ? 700.0 : 300.0);
+    EXPECT_EQ(row[Col(colls, "late_rank")].get<std::string>().substr(0, 3),
+              clock == "host:synth" ? "a1:" : "b1:");
+  }
+}
+
 TEST_F(Ranks, BadInputWritesNothing) {
   const std::string a = Synth("a", {});
   const std::string b = Synth("b", {});
@@ -248,10 +317,8 @@ TEST_F(Ranks, BadInputWritesNothing) {
   ExpectFatal(Render({a, missing, b, "--out", dir_ / "out"}), missing);
   ExpectFatal(Render({a, text, "--out", dir_ / "out"}), text);
   Synth("other/a", {});
-  ExpectFatal(Render({a, dir_ / "other/a.sqlite", "--out", dir_ / "out"}),
-              dir_ / "other/a.sqlite");
-  ExpectFatal(Render({dir_ / "nothing*.sqlite", "--out", dir_ / "out"}),
-              dir_ / "nothing*.sqlite");
+  ExpectFatal(Render({a, dir_ / "other/a.sqlite", "--out", dir_ / "out"}), dir_ / "other/a.sqlite");
+  ExpectFatal(Render({dir_ / "nothing*.sqlite", "--out", dir_ / "out"}), dir_ / "nothing*.sqlite");
   EXPECT_FALSE(Exists(dir_ / "out"));
 
   ASSERT_EQ(Render({a, b, "--out", dir_ / "good", "--quiet"}).exit_code, 0);
@@ -270,9 +337,9 @@ TEST_F(Ranks, BadInputWritesNothing) {
   };
   for (const auto& [name, data] : bad) {
     WriteFile(dir_ / name, data);
-    ExpectFatal(Render({"--merge", dir_ / "good/ranks/b/report.json", dir_ / name, "--out",
-                        dir_ / "out"}),
-                dir_ / name);
+    ExpectFatal(
+        Render({"--merge", dir_ / "good/ranks/b/report.json", dir_ / name, "--out", dir_ / "out"}),
+        dir_ / name);
     EXPECT_FALSE(Exists(dir_ / "out")) << name;
   }
   ExpectFatal(Render({"--merge", dir_ / "none.json", "--out", dir_ / "out"}), dir_ / "none.json");
@@ -285,9 +352,8 @@ TEST_F(Ranks, BadInputWritesNothing) {
   EXPECT_EQ(Render({a, b}).exit_code, 64);
   ExpectFatal(Render({dir_.path()}), dir_.path());  // a directory of traces without --out
   EXPECT_EQ(Render({"--merge", dir_ / "good/ranks/a/report.json"}).exit_code, 64);
-  EXPECT_EQ(Render({a, "--merge", dir_ / "good/ranks/a/report.json", "--out", dir_ / "o"})
-                .exit_code,
-            64);
+  EXPECT_EQ(
+      Render({a, "--merge", dir_ / "good/ranks/a/report.json", "--out", dir_ / "o"}).exit_code, 64);
   EXPECT_EQ(Render({a, b, "--jobs", "0", "--out", dir_ / "o"}).exit_code, 64);
 }
 
