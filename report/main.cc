@@ -21,6 +21,7 @@
 #include "output_dir.h"
 #include "phase_map.h"
 #include "progress.h"
+#include "ranks.h"
 #include "render.h"
 #include "report.h"
 #include "trace_input.h"
@@ -38,6 +39,10 @@ constexpr const char* kFooter = R"(Outputs:
                   (default all; without --out only md, on stdout)
   --diff B A      diff.md on stdout, or with --out DIR/diff.md, DIR/diff.json
                   and DIR/tables/diff_<table>.csv
+  TRACE TRACE...  (several files, a directory, a glob) with --out: every
+                  trace's report in DIR/ranks/<stem>/ and the cross-rank
+                  report DIR/report.md, report.json, tables/ranks_*.csv
+  --merge JSON... only that cross-rank report, from per-rank report.json
 
 Progress: while it reads the trace, a progress line on stderr (the table
 being read, percent, elapsed time) when stderr is a terminal; none when it
@@ -122,6 +127,9 @@ struct Args {
   bool version = false;
   bool quiet = false;
   bool verbose = false;
+  std::vector<std::string> traces;  // TRACE...
+  std::vector<std::string> merge;   // --merge REPORT.json...
+  int jobs = 2;                     // --jobs
   std::vector<std::string> diff;  // --diff BEFORE AFTER
   double fail_pct = -1;           // --fail-on-regression PCT (-1: off)
 };
@@ -132,9 +140,15 @@ int ParseArgs(int argc, char** argv, Args* a) {
                "from an Nsight Systems SQLite export.",
                kToolName);
   app.footer(kFooter);
-  app.add_option("TRACE", a->opt.trace_path,
-                 "Nsight Systems SQLite export (nsys export --type sqlite)")
-      ->type_name("FILE");
+  app.add_option("TRACE", a->traces,
+                 "Nsight Systems SQLite export (nsys export --type sqlite); several "
+                 "(files, a directory, a glob): one report per rank and a cross-rank report")
+      ->type_name("FILE...");
+  app.add_option("--merge", a->merge,
+                 "Only the cross-rank report, from per-rank report.json files")
+      ->type_name("JSON...");
+  app.add_option("--jobs", a->jobs, "Traces rendered at once with several TRACEs (default 2)")
+      ->type_name("N");
   app.add_option("--out", a->out,
                  "Write report.md, report.json, report.html and tables/*.csv "
                  "into DIR (atomically; DIR must be new or empty unless --force)")
@@ -194,6 +208,15 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError(e.what());
   }
   a->opt.nvtx_kernel_map = app.count("--no-nvtx-kernel-map") == 0;
+  if (!a->traces.empty()) a->opt.trace_path = a->traces[0];
+  if (a->jobs < 1 || a->jobs > 64) throw UsageError("--jobs: must be between 1 and 64");
+  if (!a->merge.empty() && (!a->traces.empty() || !a->diff.empty()))
+    throw UsageError("--merge takes no TRACE and no --diff");
+  if ((!a->merge.empty() || IsMultiTrace(a->traces)) && a->out.empty()) {
+    if (a->traces.size() == 1)  // a directory or a pattern: about that path
+      throw FatalError(a->traces[0], "is a directory or pattern of traces: that needs --out DIR");
+    throw UsageError("several traces and --merge need --out DIR");
+  }
   if (a->opt.top < 1 || a->opt.top > 100000)
     throw UsageError("--top: must be between 1 and 100000");
   if (thr->count() > 0) {
@@ -216,7 +239,7 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError("--format: not with --diff (a diff writes diff.md, diff.json and CSV)");
   if (!a->diff.empty() && app.count("TRACE") > 0)
     throw UsageError("--diff BEFORE AFTER takes no TRACE");
-  if (!a->version && a->diff.empty() && app.count("TRACE") == 0)
+  if (!a->version && a->diff.empty() && a->merge.empty() && app.count("TRACE") == 0)
     throw UsageError("missing TRACE (an nsys SQLite export); see --help");
   if (app.count("--format") > 0) a->formats = ParseFormats(a->format, !a->out.empty());
   return -1;
@@ -264,6 +287,21 @@ int RunDiff(const Args& a) {
   return kExitRegression;
 }
 
+// Several traces (or --merge): per-rank reports and the cross-rank report,
+// all checked and rendered before anything is written.
+int RunRanks(const Args& a) {
+  OutputFiles files =
+      !a.merge.empty()
+          ? MergeRankReports(a.merge)
+          : RenderRanks(ExpandTraceArgs(a.traces),
+                        {a.opt, a.formats.md, a.formats.json, a.formats.csv, a.formats.html, a.jobs});
+  WriteOutDir(a.out, files, a.force);
+  if (!a.quiet)
+    std::printf("%s: wrote the cross-rank report.md, report.json and tables/ranks*.csv%s to %s\n",
+                kToolName, a.merge.empty() ? " (and ranks/<stem>/ per trace)" : "", a.out.c_str());
+  return kExitOk;
+}
+
 int Run(int argc, char** argv) {
   Args a;
   if (int rc = ParseArgs(argc, argv, &a); rc >= 0) return rc;
@@ -286,6 +324,7 @@ int Run(int argc, char** argv) {
   opt.writes_csv = !a.out.empty() && a.formats.csv;
   if (!a.out.empty()) PrecheckOutDir(a.out, a.force);
   if (!a.diff.empty()) return RunDiff(a);
+  if (!a.merge.empty() || IsMultiTrace(a.traces)) return RunRanks(a);
 
   if (a.verbose) core::SetTimingEnabled(true);
   core::ScopedTimer total_tm("nsys-explain-render (total)");

@@ -153,8 +153,10 @@ void WriteOutDir(const std::string& dir, const OutputFiles& files, bool force) {
 
     std::set<std::string> subdirs;
     for (const auto& [rel, data] : files) {
-      size_t slash = rel.find('/');
-      if (slash != std::string::npos && subdirs.insert(rel.substr(0, slash)).second) {
+      // Every parent, outer first (ranks/ before ranks/<stem>/).
+      for (size_t slash = rel.find('/'); slash != std::string::npos;
+           slash = rel.find('/', slash + 1)) {
+        if (!subdirs.insert(rel.substr(0, slash)).second) continue;
         std::string sd = Join(tmp, rel.substr(0, slash));
         if (::mkdir(sd.c_str(), 0777) != 0)
           throw std::runtime_error("cannot create " + sd + ": " + Errno(errno));

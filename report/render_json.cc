@@ -94,6 +94,7 @@ std::string RenderJson(const Report& rep) {
       {"findings", std::move(findings)},
       {"sections", std::move(sections)},
   };
+  if (!rep.rank.is_null()) doc["rank"] = rep.rank;
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 

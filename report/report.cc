@@ -1,4 +1,5 @@
 #include "report.h"
+#include "ranks.h"
 #include "text.h"
 
 #include <algorithm>
@@ -198,6 +199,7 @@ Report BuildReport(Db& db, const Options& opt) {
     rep.findings = db.Query("SELECT * FROM llm_findings");
   if (rep.warnings.columns.empty())
     rep.warnings = db.Query("SELECT * FROM llm_warnings");
+  rep.rank = BuildRankBlock(db, opt.trace_path);
   return rep;
 }
 

@@ -3,6 +3,7 @@
 // (_nsys_all_tables; conventions in sql/_report.sql), full rows at view
 // precision, built once and handed to the three renderers.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,7 @@ struct Report {
   Table findings;             // llm_findings
   std::vector<Section> sections;
   bool writes_csv = false;
+  nlohmann::ordered_json rank;  // report.json "rank" block (report/ranks.h)
 
   const Section* FindSection(const std::string& id) const;
   // Value of a llm_trace_info key ("" if absent).

@@ -46,6 +46,20 @@ SELECT collective, ranks, instances, round(total_ns / 1e3 / nullif(instances, 0)
 FROM _nsys_nccl_skew
 ORDER BY total_ns DESC, collective;
 
+-- Every NCCL kernel as the n-th instance of its collective on its rank (what
+-- the multi-rank merge of nsys-explain-render compares across files).
+-- Example: SELECT collective, instance, start_ns, end_ns FROM llm_nccl_instances WHERE pid = 1 LIMIT 5;
+CREATE TEMP VIEW IF NOT EXISTS llm_nccl_instances(
+  pid,         -- rank's OS process id
+  device_id,   -- rank's device (per process)
+  collective,  -- AllReduce, AllGather, ReduceScatter, Broadcast, Reduce, SendRecv, ...
+  instance,    -- n-th kernel of this collective on this rank, from 0, in start order
+  start_ns,    -- kernel start (trace clock)
+  end_ns       -- kernel end
+) AS
+SELECT i.pid, i.device_id, c.collective, i.instance, i.start_ns, i.end_ns
+FROM _nsys_nccl_instances AS i JOIN _nsys_nccl_collectives AS c ON c.id = i.collective;
+
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('nccl_skew_warn_us', 100);  -- nccl_rank_skew finding when a collective's mean start skew reaches this
 

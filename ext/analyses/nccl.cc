@@ -41,6 +41,7 @@ Nccl::Result Nccl::Compute(Session& s, const Scope& scope) {
   struct Part {
     std::vector<core::Interval> iv;
     std::vector<int64_t> starts;
+    std::vector<std::pair<int64_t, int64_t>> spans;  // (start, end)
     std::map<uint32_t, int64_t> name_calls;
     int64_t total = 0, max = 0;
   };
@@ -54,6 +55,7 @@ Nccl::Result Nccl::Compute(Session& s, const Scope& scope) {
     int64_t d = core::SatSub(k.end[i], k.start[i]);
     p.iv.push_back({k.start[i], k.end[i]});
     p.starts.push_back(k.start[i]);
+    p.spans.emplace_back(k.start[i], k.end[i]);
     ++p.name_calls[k.name[i]];
     p.total = core::SatAdd(p.total, d);
     p.max = std::max(p.max, d);
@@ -98,9 +100,14 @@ Nccl::Result Nccl::Compute(Session& s, const Scope& scope) {
         r.top_name = name;
       }
     out.rows.push_back(r);
+    std::sort(p.spans.begin(), p.spans.end());
+    for (size_t n = 0; n < p.spans.size(); ++n)
+      out.instances.push_back({pid, dev, int16_t(c), int64_t(n), p.spans[n].first,
+                               p.spans[n].second});
     std::sort(p.starts.begin(), p.starts.end());
     by_coll[c].push_back({{pid, dev}, std::move(p.starts)});
   }
+  out.names = names;
   for (auto& [c, ranks] : by_coll) {
     if (ranks.size() < 2) continue;
     std::vector<std::vector<int64_t>> starts;
@@ -126,6 +133,11 @@ Nccl::Result Nccl::Compute(Session& s, const Scope& scope) {
 NSYSEXPLAIN_ANALYSIS(nccl) {
   using R = NcclRow;
   using S = NcclSkewRow;
+  using I = NcclInstanceRow;
+  struct N {
+    int64_t id;
+    std::string name;
+  };
   return {
       "nccl",
       {
@@ -176,6 +188,39 @@ NSYSEXPLAIN_ANALYSIS(nccl) {
               [](Session& s) {
                 auto r = s.Get<Nccl>();
                 return RowsOfResult(s, std::shared_ptr<const std::vector<S>>(r, &r->skew));
+              }),
+          MakeDataset<I>(
+              "_nsys_nccl_instances",
+              "Every NCCL kernel as the n-th instance of its collective on its rank.",
+              {
+                  {"pid", kInt, [](const I& r, Cell& c) { c.Int(r.pid); }, "rank's process"},
+                  {"device_id", kInt, [](const I& r, Cell& c) { c.Int(r.device); },
+                   "rank's device (per process)"},
+                  {"collective", kInt, [](const I& r, Cell& c) { c.Int(r.collective); },
+                   "index of the collective in _nsys_nccl_collectives"},
+                  {"instance", kInt, [](const I& r, Cell& c) { c.Int(r.instance); },
+                   "n-th kernel of this collective on this rank, from 0, in start order"},
+                  {"start_ns", kInt, [](const I& r, Cell& c) { c.Int(r.start); },
+                   "kernel start"},
+                  {"end_ns", kInt, [](const I& r, Cell& c) { c.Int(r.end); }, "kernel end"},
+              },
+              [](Session& s) {
+                auto r = s.Get<Nccl>();
+                return RowsOfResult(s, std::shared_ptr<const std::vector<I>>(r, &r->instances));
+              }),
+          MakeDataset<N>(
+              "_nsys_nccl_collectives", "Collective names of _nsys_nccl_instances.",
+              {
+                  {"id", kInt, [](const N& r, Cell& c) { c.Int(r.id); }, "collective index"},
+                  {"collective", kText, [](const N& r, Cell& c) { c.Text(r.name); },
+                   "AllReduce, AllGather, ..."},
+              },
+              [](Session& s) {
+                auto r = s.Get<Nccl>();
+                auto v = std::make_shared<std::vector<N>>();
+                for (size_t i = 0; i < r->names.size(); ++i)
+                  v->push_back({int64_t(i), r->names[i]});
+                return RowsOfResult(s, std::shared_ptr<const std::vector<N>>(v));
               }),
       },
       [](Session& s, const PrepareOptions&) { s.Get<Nccl>(); }};

@@ -29,11 +29,23 @@ struct NcclSkewRow {
   int64_t late_count = 0;  // instances where that rank started last
 };
 
+// One NCCL kernel: the n-th instance (from 0, in start order) of its
+// collective on its rank.
+struct NcclInstanceRow {
+  int64_t pid = 0;
+  int32_t device = 0;
+  int16_t collective = 0;  // index into Result::names
+  int64_t instance = 0;
+  int64_t start = 0, end = 0;
+};
+
 struct Nccl {
   static constexpr const char* kName = "nccl";
   struct Result {
     std::vector<NcclRow> rows;        // by pid, device, collective
     std::vector<NcclSkewRow> skew;    // by collective (only those on >= 2 ranks)
+    std::vector<NcclInstanceRow> instances;  // by pid, device, collective, instance
+    std::vector<std::string> names;          // collective names
   };
   static Result Compute(Session& s, const Scope& scope);
 };

@@ -45,6 +45,12 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
                         sc.Qualified("TARGET_INFO_SESSION_START_TIME") + " LIMIT 1");
     if (st.Step()) add("session_start_utc", st.Text(0));
   }
+  if (sc.HasColumn("TARGET_INFO_SYSTEM_ENV", "value") &&
+      sc.HasColumn("TARGET_INFO_SYSTEM_ENV", "name")) {
+    Stmt st(s.db(), "SELECT CAST(value AS TEXT) FROM " + sc.Qualified("TARGET_INFO_SYSTEM_ENV") +
+                        " WHERE name = 'Hostname' AND value IS NOT NULL LIMIT 1");
+    if (st.Step()) add("host_name", st.Text(0));
+  }
   std::string cap = s.CaptureVersionHint();
   if (!cap.empty()) add("capture_version_hint", cap);
   return kv;

@@ -87,6 +87,14 @@ int Run(int argc, char** argv) {
                  "SUBSTRING run FACTOR times as long, every other number of the "
                  "trace unchanged (a before/after pair for --diff)")
       ->type_name("SUBSTRING=FACTOR");
+  app.add_option("--time-offset", opt.time_offset_ns,
+                 "NS: shift every timestamp NS later (with the same --seed, a "
+                 "rank of a multi-rank set whose collectives start NS late)")
+      ->type_name("NS")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 50));
+  app.add_option("--hostname", opt.hostname,
+                 "TARGET_INFO_SYSTEM_ENV Hostname (a rank on another host)")
+      ->capture_default_str();
   app.add_flag("--force,-f", force, "Overwrite an existing output");
   app.add_flag("--quiet,-q", quiet, "No summary on stderr");
   CLI11_PARSE(app, argc, argv);
@@ -145,6 +153,8 @@ int Run(int argc, char** argv) {
   meta["layers"] = opt.layers;
   meta["cuda_graph_trace"] = graph_trace;
   if (!kernel_scale.empty()) meta["kernel_scale"] = kernel_scale;
+  if (opt.time_offset_ns != 0) meta["time_offset_ns"] = opt.time_offset_ns;
+  if (opt.hostname != "synth") meta["hostname"] = opt.hostname;
   meta["kernels_requested"] = opt.kernels;
   meta["runtime_per_kernel"] = opt.runtime_per_kernel;
   meta["nvtx_per_kernel"] = opt.nvtx_per_kernel;

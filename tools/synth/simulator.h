@@ -46,6 +46,11 @@ struct SimOptions {
   // before/after pair with one seed differs in exactly those kernels).
   std::string scale_pattern;
   double scale_factor = 1.0;
+  // --time-offset NS: every timestamp of the trace NS later (one rank of a
+  // multi-rank set whose collectives start late by a known amount).
+  int64_t time_offset_ns = 0;
+  // --hostname: TARGET_INFO_SYSTEM_ENV Hostname.
+  std::string hostname = "synth";
 };
 
 // Chooses the layer count when the user did not: small traces get fewer

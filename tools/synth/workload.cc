@@ -28,7 +28,8 @@ void Simulator::InitProcess(Proc& p, int index) {
   truth_.SetPid(index, info.pid);
 
   const int64_t base =
-      (int64_t{3} + static_cast<int64_t>(opt_.seed % 7)) * 1000 * kMs;
+      (int64_t{3} + static_cast<int64_t>(opt_.seed % 7)) * 1000 * kMs +
+      opt_.time_offset_ns;
   p.now = base + p.rng.UniformInt(0, 200 * kUs);
   if (index == 0 || p.now < first_ns_) first_ns_ = p.now;
   // NVTX domain declaration (NCCL registers its domain on first use) and the
