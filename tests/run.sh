@@ -32,7 +32,10 @@ fi
 
 t0=$(date +%s)
 echo "== build under ASan/UBSan/LSan (build-asan)"
+# -g1 (line tables: sanitizer stack traces keep file:line) builds ~12%
+# faster than -g; CI has 15 minutes in all.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_C_FLAGS_DEBUG=-g1 -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
       -DNSYSEXPLAIN_SANITIZE=ON -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null
 cmake --build build-asan -j "$jobs"
 echo "tests/run.sh: sanitizer build took $(( $(date +%s) - t0 )) s"
@@ -44,6 +47,8 @@ echo "tests/run.sh: sanitizer build took $(( $(date +%s) - t0 )) s"
 t1=$(date +%s)
 echo "== build + test under TSan (build-tsan: integration + launch-key unit tests)"
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
+      "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
       -DNSYSEXPLAIN_TSAN=ON -DNSYSEXPLAIN_BUILD_TESTS=ON >/dev/null
 cmake --build build-tsan -j "$jobs" --target integration_test launch_keys_test
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
