@@ -1,5 +1,6 @@
--- Facts about the trace: exporter version, name sources, GPUs, the kernel time
--- window, the timestamp-unit sanity check and data-quality counters.
+-- Facts about the trace: exporter version, name sources, GPUs, the time window
+-- reported on, the kernel time window (inside it), the timestamp-unit sanity
+-- check and data-quality counters (whole trace).
 CREATE TEMP VIEW IF NOT EXISTS llm_trace_info(
   key,     -- fact name
   value    -- its value (text)
@@ -7,6 +8,17 @@ CREATE TEMP VIEW IF NOT EXISTS llm_trace_info(
 SELECT key, value FROM _nsys_trace_info
 UNION ALL
 SELECT 'nsysexplain_version', nsys_version()
+UNION ALL
+-- The time window the views report on (llm_settings window_from_ns/_to_ns).
+SELECT 'window',
+       CASE WHEN f IS NULL AND t IS NULL THEN 'whole trace'
+            ELSE printf('[%s, %s) ns', coalesce(f, 'start of trace'),
+                        coalesce(t, 'end of trace')) END
+FROM (SELECT (SELECT value FROM temp.llm_settings WHERE key = 'window_from_ns') AS f,
+             (SELECT value FROM temp.llm_settings WHERE key = 'window_to_ns') AS t)
+UNION ALL
+SELECT key, CAST(value AS TEXT) FROM temp.llm_settings
+WHERE key IN ('window_from_ns', 'window_to_ns', 'window_source') AND value IS NOT NULL
 UNION ALL
 SELECT 'sqlite_version', sqlite_version()
 UNION ALL

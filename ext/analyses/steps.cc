@@ -261,7 +261,7 @@ std::shared_ptr<const StepTable::Result> CurrentStepTable(Session& s) {
     if (!pat.empty()) in.step_patterns.push_back(pat);
     b = e + 1;
   }
-  return s.Get<StepTable>(Scope{}, in, key);
+  return s.Get<StepTable>(s.window(), in, key);
 }
 
 }  // namespace

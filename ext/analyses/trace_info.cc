@@ -50,13 +50,15 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
   return kv;
 }
 
-// Data-quality counters of the loaders (loads the three big tables).
+// Data-quality counters of the loaders (loads the big tables), whole trace
+// whatever the window.
 std::vector<KeyInt> ComputeDataQuality(Session& s) {
-  s.Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
-  auto kp = s.kernels();
-  auto mp = s.memory();
-  auto rp = s.runtime();
-  auto np = s.nvtx();
+  const Scope whole;
+  s.Load(whole, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
+  auto kp = s.kernels(whole);
+  auto mp = s.memory(whole);
+  auto rp = s.runtime(whole);
+  auto np = s.nvtx(whole);
   const core::Kernels& k = *kp;
   const core::RuntimeCalls& r = rp->calls;
   const core::NvtxRanges& n = *np;
@@ -186,7 +188,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kText, [](const KeyText& x, Cell& c) { c.Text(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<TraceFacts>());
+                return RowsOfResult(s, s.Get<TraceFacts>(Scope{}));
               }),
           MakeDataset<KeyInt>(
               "_nsys_data_quality", "Loader counters: rows read, skipped, invalid, unresolved.",
@@ -195,7 +197,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kInt, [](const KeyInt& x, Cell& c) { c.Int(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<DataQuality>());
+                return RowsOfResult(s, s.Get<DataQuality>(Scope{}));
               }),
           MakeDataset<SchemaRow>(
               "nsys_schema", "The tables the report reads (present or not) and every other table.",
@@ -212,7 +214,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                    "column names, comma separated"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<SchemaRows>());
+                return RowsOfResult(s, s.Get<SchemaRows>(Scope{}));
               }),
       }};
 }
