@@ -72,6 +72,18 @@ SELECT 6, 'warning', 'table_variant_unusable',
               substr(value, instr(value, ' -> ') + 4))
 FROM _nsys_trace_info WHERE key = 'table_variant_unusable'
 UNION ALL
+-- A time window is set: say what it is and what stays whole-trace.
+SELECT 7, 'info', 'time_window',
+       printf('Every section reports on the time window %s%s. Kernels, memcpy/memset '
+              || 'and graph executions are clipped to it; runtime launch calls and NVTX '
+              || 'ranges overlapping it are kept whole. Whole-trace regardless: the API '
+              || 'call statistics (sections sync_by_pid, sync, cuda_api; the mean eager '
+              || 'launch cost of cuda_graphs) and the data-quality counters.',
+              value,
+              coalesce(' (' || (SELECT value FROM temp.llm_settings
+                                WHERE key = 'window_source') || ')', ''))
+FROM (SELECT value FROM llm_trace_info WHERE key = 'window') WHERE value <> 'whole trace'
+UNION ALL
 SELECT 30, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '

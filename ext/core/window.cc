@@ -75,9 +75,19 @@ NvtxRanges NvtxInWindow(const NvtxRanges& n, TimeWindow w) {
   Pick(n.start, rows, out.start);
   Pick(n.end, rows, out.end);
   Pick(n.scope, rows, out.scope);
-  Pick(n.label, rows, out.label);
   out.scopes = n.scopes;
-  out.labels = n.labels;
+  // Only the labels of kept rows (a label is a (process, domain, name, type)
+  // group to the analyses), renumbered in first-use order.
+  std::vector<uint32_t> label_id(n.labels.size(), UINT32_MAX);
+  out.label.reserve(rows.size());
+  for (uint32_t i : rows) {
+    uint32_t& id = label_id[n.label[i]];
+    if (id == UINT32_MAX) {
+      id = static_cast<uint32_t>(out.labels.size());
+      out.labels.push_back(n.labels[n.label[i]]);
+    }
+    out.label.push_back(id);
+  }
   out.invalid_rows = n.invalid_rows;
   out.non_range_rows = n.non_range_rows;
   out.open_rows = n.open_rows;

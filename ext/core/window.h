@@ -45,7 +45,7 @@ Kernels KernelsInWindow(const Kernels& k, const std::vector<uint32_t>& rows, Tim
 MemOps MemOpsInWindow(const MemOps& m, TimeWindow w);
 
 // The NVTX ranges overlapping `w` (open ranges extend to the end of the
-// trace), unclipped; labels and scopes are shared by value.
+// trace), unclipped; only the labels of kept rows (renumbered), every scope.
 NvtxRanges NvtxInWindow(const NvtxRanges& n, TimeWindow w);
 
 // The launch rows that overlap `w` or launched one of the windowed kernels
