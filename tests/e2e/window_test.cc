@@ -4,6 +4,9 @@
 // [2000000,2004000); device 1: [1000000,1040000). NVTX "prefill" spans
 // [-20000, 70000).
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
 
 #include "e2e_util.h"
 #include "fixture.h"
@@ -82,6 +85,55 @@ TEST_F(WindowFlags, TrimWithoutWarmup) {
             std::string::npos)
       << rep["trace"]["info"]["window_source"];
   EXPECT_EQ(whole["trace"]["info"]["window"], "whole trace");
+}
+
+// The committed example has CUDA-graph warm-up: --trim starts at the first
+// kernel at or after the last warm-up step's end (read from the unwindowed
+// report; the kernel from the raw table), ends at the last kernel's end, and
+// leaves no warm-up step in the window.
+TEST_F(WindowFlags, TrimDropsWarmup) {
+  trace_ = NSYSEXPLAIN_EXAMPLE_TRACE;
+  json whole = Report({}, "whole");
+  const json& steps = TableOf(whole, "steps", "steps");
+  int64_t warm_end = -1;
+  int warm = 0;
+  for (size_t r = 0; r < steps["rows"].size(); ++r) {
+    json row = steps["rows"][r];
+    json obj;
+    for (size_t c = 0; c < steps["columns"].size(); ++c) obj[steps["columns"][c].get<std::string>()] = row[c];
+    if (obj["warmup"] == 1) {
+      ++warm;
+      warm_end = std::max(warm_end, obj["end_ns"].get<int64_t>());
+    }
+  }
+  ASSERT_GT(warm, 0) << "the example should have warm-up steps";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(trace_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  auto one = [&](const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+  };
+  int64_t first = one("SELECT min(start) FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE \"end\" > " +
+                      std::to_string(warm_end));
+  int64_t last = one("SELECT max(\"end\") FROM CUPTI_ACTIVITY_KIND_KERNEL");
+  sqlite3_close(db);
+  first = std::max(first, warm_end);  // a kernel crossing the warm-up end is clipped
+  json rep = Report({"--trim"}, "trim");
+  EXPECT_EQ(rep["trace"]["info"]["window"],
+            "[" + std::to_string(first) + ", " + std::to_string(last) + ") ns");
+  EXPECT_NE(rep["trace"]["info"]["window_source"].get<std::string>().find(
+                std::to_string(warm) + " warm-up steps (CUDA graph capture/instantiation) "
+                                       "ending at " + std::to_string(warm_end) + " ns"),
+            std::string::npos)
+      << rep["trace"]["info"]["window_source"];
+  const json& tsteps = TableOf(rep, "steps", "steps");
+  ASSERT_GT(tsteps["rows"].size(), 0u);
+  size_t wcol = 0;
+  while (tsteps["columns"][wcol] != "warmup") ++wcol;
+  for (const json& row : tsteps["rows"]) EXPECT_EQ(row[wcol], 0) << row.dump();
 }
 
 TEST_F(WindowFlags, ExcludesEachOtherAndDiff) {
