@@ -60,6 +60,10 @@ std::shared_ptr<Trace> Session::trace(const Scope& scope) {
 }
 
 void Session::ReadWindow() {
+  // The settings are TEMP rows of this connection: unchanged while it made
+  // no row change (every dataset open calls this, often per outer row).
+  int64_t changes = sqlite3_total_changes64(db_);
+  if (changes == window_changes_) return;
   Scope w;
   Stmt st(db_,
           "SELECT key, value, typeof(value) FROM temp.llm_settings "
@@ -77,6 +81,7 @@ void Session::ReadWindow() {
                              ") must be before window_to_ns (" + std::to_string(w.to) + ")");
   w.schema = window_.schema;
   window_ = std::move(w);
+  window_changes_ = changes;
 }
 
 std::shared_ptr<const core::Kernels> Session::kernels(const Scope& scope) {

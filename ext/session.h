@@ -222,6 +222,7 @@ class Session {
   // Written only on the connection's thread (ReadWindow), never while
   // PrepareAll's workers run.
   Scope window_;
+  int64_t window_changes_ = -1;  // sqlite3_total_changes64 when window_ was read
   // Results are immutable once stored, except the Trace entries, whose
   // string tables grow as names are interned.
   std::map<Key, std::shared_ptr<void>> cache_;
