@@ -88,7 +88,9 @@ SELECT 30, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '
               || 'suspect.', kernel_window_ns) AS message
-FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000;
+FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
+  -- a short time window is no sign of a unit problem (checked without one)
+  AND (SELECT value FROM llm_trace_info WHERE key = 'window') = 'whole trace';
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
   (100, 'derivation', 'Derivation & assumptions', 'llm_trace_info',
