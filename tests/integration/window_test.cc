@@ -116,6 +116,33 @@ TEST_F(Window, BadSettingsAreErrors) {
             std::string::npos);
 }
 
+// Memory operations are clipped like kernels. Device 0 (us): kernels [0,10)
+// [20,30) [25,40), a copy [35,50), a memset [60,65). Window [5,45): kernels
+// [5,10) [20,30) [25,40) (busy 25 of 40), the copy [35,45), no memset: with
+// memory [5,10) + [20,45) = 30 us, memory alone 10 us, 5 us of it outside
+// kernels.
+TEST_F(Window, ClipsMemoryOperations) {
+  t().Exec("CREATE TABLE CUPTI_ACTIVITY_KIND_MEMCPY(start INTEGER NOT NULL, \"end\" INTEGER "
+           "NOT NULL, deviceId INTEGER, streamId INTEGER, correlationId INTEGER, globalPid "
+           "INTEGER, bytes INTEGER, copyKind INTEGER)");
+  t().Exec("CREATE TABLE CUPTI_ACTIVITY_KIND_MEMSET(start INTEGER NOT NULL, \"end\" INTEGER "
+           "NOT NULL, deviceId INTEGER, streamId INTEGER, correlationId INTEGER, globalPid "
+           "INTEGER, bytes INTEGER)");
+  t().K(0, 10 * us, "a");
+  t().K(20 * us, 30 * us, "b");
+  t().K(25 * us, 40 * us, "c");
+  t().Exec("INSERT INTO CUPTI_ACTIVITY_KIND_MEMCPY VALUES (35000, 50000, 0, 9, 1, " +
+           std::to_string(Gpid(1)) + ", 64, 1)");
+  t().Exec("INSERT INTO CUPTI_ACTIVITY_KIND_MEMSET VALUES (60000, 65000, 0, 7, 2, " +
+           std::to_string(Gpid(1)) + ", 64)");
+  Conn& c = Open();
+  SetWindow(c, "5000", "45000");
+  EXPECT_EQ(Render(c.Query("SELECT kernels, memcpys, memsets, kernel_window_ms, kernel_busy_ms, "
+                           "window_with_memory_ms, busy_with_memory_ms, memory_busy_ms, "
+                           "memory_outside_kernels_ms FROM llm_gpu_busy")),
+            "3|1|0|0.04|0.025|0.04|0.03|0.01|0.005\n");
+}
+
 TEST_F(Window, NvtxRangeExtent) {
   Conn& c = Build();
   EXPECT_EQ(c.Text("SELECT nsys_nvtx_range_extent('decode')"),
