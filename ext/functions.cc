@@ -376,7 +376,8 @@ void NvtxRangeExtentFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::string domain = any_domain ? "" : text(argv[1]);
     Session& s = SessionOf(ctx);
     s.CheckFresh();
-    const Scope whole;
+    s.ReadWindow();  // llm_settings trace_schema
+    const Scope whole = s.window().Whole();
     auto t = s.trace(whole);
     auto n = s.nvtx(whole);
     std::vector<uint8_t> match(n->labels.size());

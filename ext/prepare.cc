@@ -18,7 +18,7 @@ namespace nsysexplain {
 
 void Session::PrepareAll(bool nvtx_kernel_map) {
   core::ScopedTimer total("prepare (all analyses)");
-  trace();  // probed here, on the connection's thread
+  trace(window_);  // probed here, on the connection's thread
   Load(window_, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});
   // Results read through the user's connection are computed here, on its
   // thread: a worker that prepared a statement on it would wait for the

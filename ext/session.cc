@@ -67,10 +67,19 @@ void Session::ReadWindow() {
   Scope w;
   Stmt st(db_,
           "SELECT key, value, typeof(value) FROM temp.llm_settings "
-          "WHERE key IN ('window_from_ns', 'window_to_ns')");
+          "WHERE key IN ('window_from_ns', 'window_to_ns', 'trace_schema')");
   while (st.Step()) {
     std::string key = st.Text(0), type = st.Text(2);
     if (type == "null") continue;
+    if (key == "trace_schema") {
+      w.schema = st.Text(1);
+      Stmt db(db_, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
+      sqlite3_bind_text(db.get(), 1, w.schema.c_str(), -1, SQLITE_TRANSIENT);
+      if (!db.Step() || w.schema == "temp")
+        throw std::runtime_error("llm_settings trace_schema '" + w.schema +
+                                 "' is no attached database (ATTACH 'file' AS name first)");
+      continue;
+    }
     if (type != "integer")
       throw std::runtime_error("llm_settings " + key + " must be an integer (trace ns) or NULL, not " +
                                type + " '" + st.Text(1) + "'");
@@ -79,7 +88,6 @@ void Session::ReadWindow() {
   if (w.from >= w.to)
     throw std::runtime_error("llm_settings window_from_ns (" + std::to_string(w.from) +
                              ") must be before window_to_ns (" + std::to_string(w.to) + ")");
-  w.schema = window_.schema;
   window_ = std::move(w);
   window_changes_ = changes;
 }

@@ -119,16 +119,21 @@ class Session {
   sqlite3* db() const { return db_; }
 
   // The window the connection's temp.llm_settings choose (window_from_ns,
-  // window_to_ns; NULL or absent = unbounded), read on the connection's
+  // window_to_ns; NULL or absent = unbounded; trace_schema: the trace, 'main'
+  // or an ATTACHed schema, NULL = main), read on the connection's
   // thread by ReadWindow() whenever a dataset is opened and by nsys_prepare().
   // Datasets, and the no-argument Get<A>() and table accessors, use it.
-  // Throws std::runtime_error on a value that is not an integer or from >= to.
+  // Throws std::runtime_error on a value that is not an integer or from >= to,
+  // or a trace_schema that names no attached database.
   void ReadWindow();
   const Scope& window() const { return window_; }
 
   // The trace's schema probe and string table (probed on first use).
-  std::shared_ptr<Trace> trace(const Scope& scope = {});
-  const Schema& schema(const Scope& scope = {}) { return trace(scope)->schema; }
+  std::shared_ptr<Trace> trace(const Scope& scope);
+  const Schema& schema(const Scope& scope) { return trace(scope)->schema; }
+  // The same for the connection's window() (its schema).
+  std::shared_ptr<Trace> trace() { return trace(window_); }
+  const Schema& schema() { return trace(window_)->schema; }
 
   // Loads `which` (those not cached yet) together, in parallel.
   void Load(const Scope& scope, std::initializer_list<Table> which);
@@ -168,7 +173,7 @@ class Session {
   // nsys version found in install paths inside StringIds
   // ("/opt/nvidia/nsight-systems/2020.3.2/..."), for exports that have no
   // metadata table. Empty if none.
-  std::string CaptureVersionHint(const Scope& scope = {});
+  std::string CaptureVersionHint(const Scope& scope);
 
  private:
   struct Key {

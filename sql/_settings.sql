@@ -22,7 +22,11 @@ INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   -- window: changing it back is free.
   ('window_from_ns', NULL),
   ('window_to_ns', NULL),
-  ('window_source', NULL);  -- text shown in llm_trace_info: how the window was chosen
+  ('window_source', NULL),  -- text shown in llm_trace_info: how the window was chosen
+  -- The trace the views report on: NULL = main, or the name of an ATTACHed
+  -- export (ATTACH 'before.sqlite' AS base; ... SET value = 'base'). Results
+  -- are cached per trace: switching back costs nothing.
+  ('trace_schema', NULL);
 
 
 -- 1 unless llm_settings.nvtx_kernel_map is 0 (--no-nvtx-kernel-map). Read it

@@ -45,7 +45,7 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
                         sc.Qualified("TARGET_INFO_SESSION_START_TIME") + " LIMIT 1");
     if (st.Step()) add("session_start_utc", st.Text(0));
   }
-  std::string cap = s.CaptureVersionHint();
+  std::string cap = s.CaptureVersionHint(s.window());
   if (!cap.empty()) add("capture_version_hint", cap);
   return kv;
 }
@@ -53,7 +53,7 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
 // Data-quality counters of the loaders (loads the big tables), whole trace
 // whatever the window.
 std::vector<KeyInt> ComputeDataQuality(Session& s) {
-  const Scope whole;
+  const Scope whole = s.window().Whole();
   s.Load(whole, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
   auto kp = s.kernels(whole);
   auto mp = s.memory(whole);
@@ -188,7 +188,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kText, [](const KeyText& x, Cell& c) { c.Text(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<TraceFacts>(Scope{}));
+                return RowsOfResult(s, s.Get<TraceFacts>(s.window().Whole()));
               }),
           MakeDataset<KeyInt>(
               "_nsys_data_quality", "Loader counters: rows read, skipped, invalid, unresolved.",
@@ -197,7 +197,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kInt, [](const KeyInt& x, Cell& c) { c.Int(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<DataQuality>(Scope{}));
+                return RowsOfResult(s, s.Get<DataQuality>(s.window().Whole()));
               }),
           MakeDataset<SchemaRow>(
               "nsys_schema", "The tables the report reads (present or not) and every other table.",
@@ -214,7 +214,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                    "column names, comma separated"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<SchemaRows>(Scope{}));
+                return RowsOfResult(s, s.Get<SchemaRows>(s.window().Whole()));
               }),
       }};
 }

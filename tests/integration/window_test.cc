@@ -143,6 +143,38 @@ TEST_F(Window, ClipsMemoryOperations) {
             "3|1|0|0.04|0.025|0.04|0.03|0.01|0.005\n");
 }
 
+// llm_settings trace_schema points every view at an ATTACHed export: the
+// same rows as opening that file as main, and back.
+TEST_F(Window, TraceSchemaReadsAnAttachedTrace) {
+  TempPath other("nsx_attached");
+  {
+    TraceBuilder b(other.path());
+    b.R(0, 1000, "cudaLaunchKernel_v7000", Gtid(7, 7), 1);
+    b.K(2000, 9000, "attached_kernel", 0, Gpid(7), 1);
+    b.N(59, 0, 10000, "attached_range", Gtid(7, 7));
+    b.Close();
+  }
+  std::string attached;
+  {
+    Conn o(other.path());
+    ASSERT_EQ(o.Load(), "");
+    attached = Snapshot(o);
+  }
+  Conn& c = Build();
+  std::string main_view = Snapshot(c);
+  c.Exec("ATTACH '" + other.path() + "' AS base");
+  c.Exec("UPDATE temp.llm_settings SET value = 'base' WHERE key = 'trace_schema'");
+  EXPECT_EQ(Snapshot(c), attached);
+  EXPECT_NE(attached, main_view);
+  EXPECT_EQ(c.Text("SELECT nsys_nvtx_range_extent('attached_range')"),
+            "{\"start\":0,\"end\":10000,\"instances\":1}");
+  c.Exec("UPDATE temp.llm_settings SET value = NULL WHERE key = 'trace_schema'");
+  EXPECT_EQ(Snapshot(c), main_view);
+  c.Exec("UPDATE temp.llm_settings SET value = 'nosuch' WHERE key = 'trace_schema'");
+  EXPECT_NE(c.Error("SELECT * FROM llm_gpu_idle").find("trace_schema 'nosuch' is no attached"),
+            std::string::npos);
+}
+
 TEST_F(Window, NvtxRangeExtent) {
   Conn& c = Build();
   EXPECT_EQ(c.Text("SELECT nsys_nvtx_range_extent('decode')"),
