@@ -127,6 +127,7 @@ int Filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int, sqlite3_valu
   return GuardVtab(v, v->aux->def->name.c_str(), [&] {
     Session& s = *v->aux->session;
     s.CheckFresh();
+    s.ReadWindow();  // temp.llm_settings window_from_ns / window_to_ns
     c->src.reset();
     c->row = 0;
     c->src = v->aux->def->open(s, static_cast<NullFilter>(idx_num));

@@ -30,6 +30,7 @@
 #include "core/percentile.h"
 #include "analyses/kernel_categories.h"
 #include "datasets.h"
+#include "session.h"
 #include "sqlite_api.h"
 
 #ifndef NSYSEXPLAIN_VERSION
@@ -341,6 +342,7 @@ void PrepareFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
   Guard(ctx, "nsys_prepare", [&] {
     Session& s = SessionOf(ctx);
     s.CheckFresh();
+    s.ReadWindow();  // prepares the results of the window llm_settings choose
     bool nvtx_map = true;
     {
       Stmt st(sqlite3_context_db_handle(ctx),
@@ -349,6 +351,52 @@ void PrepareFunc(sqlite3_context* ctx, int argc, sqlite3_value**) {
     }
     s.PrepareAll(nvtx_map);
     sqlite3_result_int(ctx, 1);
+  });
+}
+
+// The earliest closed NVTX range named `name` (in domain `domain`, '' = the
+// default domain; any domain without it) of the whole trace, as JSON
+// {"start": ns, "end": ns, "instances": n}; NULL when there is none. The
+// renderer's --nvtx-range reads its window from it.
+void NvtxRangeExtentFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  if (argc < 1 || argc > 2) {
+    ResultError(ctx, fmt::format("nsys_nvtx_range_extent(): expected 1 or 2 arguments "
+                                 "(name [, domain]), got {}", argc));
+    return;
+  }
+  Guard(ctx, "nsys_nvtx_range_extent", [&] {
+    auto text = [](sqlite3_value* v) {
+      const unsigned char* t = sqlite3_value_text(v);
+      return std::string(t ? reinterpret_cast<const char*>(t) : "",
+                         static_cast<size_t>(sqlite3_value_bytes(v)));
+    };
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+    std::string name = text(argv[0]);
+    bool any_domain = argc < 2 || sqlite3_value_type(argv[1]) == SQLITE_NULL;
+    std::string domain = any_domain ? "" : text(argv[1]);
+    Session& s = SessionOf(ctx);
+    s.CheckFresh();
+    s.ReadWindow();  // llm_settings trace_schema
+    const Scope whole = s.window().Whole();
+    auto t = s.trace(whole);
+    auto n = s.nvtx(whole);
+    std::vector<uint8_t> match(n->labels.size());
+    for (size_t l = 0; l < match.size(); ++l) {
+      const auto& lb = n->labels[l];
+      match[l] = t->Name(lb.name) == name && (any_domain || t->Name(lb.domain) == domain);
+    }
+    int64_t count = 0, start = 0, end = 0;
+    for (size_t i = 0; i < n->size(); ++i) {
+      if (!match[n->label[i]] || n->Open(i)) continue;
+      if (count++ == 0 || n->start[i] < start) {
+        start = n->start[i];
+        end = n->end[i];
+      }
+    }
+    if (count == 0) return sqlite3_result_null(ctx);
+    std::string json =
+        fmt::format("{{\"start\":{},\"end\":{},\"instances\":{}}}", start, end, count);
+    sqlite3_result_text(ctx, json.c_str(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
   });
 }
 
@@ -366,7 +414,13 @@ const SessionFnDef kSessionFns[] = {
     {"nsys_prepare", PrepareFunc, "nsys_prepare()",
      "Loads every big table and computes every analysis at once, in parallel, so "
      "the views read afterwards come from the cache (returns 1).",
-     "SELECT nsys_prepare()"}};
+     "SELECT nsys_prepare()"},
+    {"nsys_nvtx_range_extent", NvtxRangeExtentFunc, "nsys_nvtx_range_extent(name [, domain])",
+     "The earliest closed NVTX range of that name (domain: '' = default; any domain "
+     "without it) in the whole trace, as JSON {\"start\", \"end\", \"instances\"} "
+     "(trace ns); NULL if none. Set llm_settings window_from_ns/window_to_ns from it "
+     "to report on that range.",
+     "SELECT nsys_nvtx_range_extent('decode')"}};
 
 void DeleteSessionHolder(void* p) {
   delete static_cast<std::shared_ptr<Session>*>(p);

@@ -18,12 +18,12 @@ namespace nsysexplain {
 
 void Session::PrepareAll(bool nvtx_kernel_map) {
   core::ScopedTimer total("prepare (all analyses)");
-  trace();  // probed here, on the connection's thread
-  Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});
+  trace(window_);  // probed here, on the connection's thread
+  Load(window_, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});
   // Results read through the user's connection are computed here, on its
   // thread: a worker that prepared a statement on it would wait for the
   // connection's mutex, which this thread holds while nsys_prepare() runs.
-  Get<GraphTrace>(Scope{});
+  Get<GraphTrace>(window_);
   PrepareOptions opt;
   opt.nvtx_kernel_map = nvtx_kernel_map;
   std::vector<const AnalysisModule*> jobs;

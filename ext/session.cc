@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include <cctype>
+#include <stdexcept>
 
 #include "core/kernel_name.h"
 #include "core/timing.h"
@@ -58,24 +59,85 @@ std::shared_ptr<Trace> Session::trace(const Scope& scope) {
   return t;
 }
 
+void Session::ReadWindow() {
+  // The settings are TEMP rows of this connection: unchanged while it made
+  // no row change (every dataset open calls this, often per outer row).
+  int64_t changes = sqlite3_total_changes64(db_);
+  if (changes == window_changes_) return;
+  Scope w;
+  Stmt st(db_,
+          "SELECT key, value, typeof(value) FROM temp.llm_settings "
+          "WHERE key IN ('window_from_ns', 'window_to_ns', 'trace_schema')");
+  while (st.Step()) {
+    std::string key = st.Text(0), type = st.Text(2);
+    if (type == "null") continue;
+    if (key == "trace_schema") {
+      w.schema = st.Text(1);
+      Stmt db(db_, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
+      sqlite3_bind_text(db.get(), 1, w.schema.c_str(), -1, SQLITE_TRANSIENT);
+      if (!db.Step() || w.schema == "temp")
+        throw std::runtime_error("llm_settings trace_schema '" + w.schema +
+                                 "' is no attached database (ATTACH 'file' AS name first)");
+      continue;
+    }
+    if (type != "integer")
+      throw std::runtime_error("llm_settings " + key + " must be an integer (trace ns) or NULL, not " +
+                               type + " '" + st.Text(1) + "'");
+    (key == "window_from_ns" ? w.from : w.to) = st.Int(1);
+  }
+  if (w.from >= w.to)
+    throw std::runtime_error("llm_settings window_from_ns (" + std::to_string(w.from) +
+                             ") must be before window_to_ns (" + std::to_string(w.to) + ")");
+  window_ = std::move(w);
+  window_changes_ = changes;
+}
+
 std::shared_ptr<const core::Kernels> Session::kernels(const Scope& scope) {
   Load(scope, {Table::kKernels});
-  return Cached<core::Kernels>(kKernelsKey, scope.Whole());
+  auto whole = Cached<core::Kernels>(kKernelsKey, scope.Whole());
+  if (scope.whole()) return whole;
+  auto rows = GetOrCompute<std::vector<uint32_t>>(kKernelRowsKey, scope, "", [&] {
+    return core::RowsInWindow(whole->start, whole->end, scope.time());
+  });
+  return GetOrCompute<core::Kernels>(kKernelsKey, scope, "", [&] {
+    return core::KernelsInWindow(*whole, *rows, scope.time());
+  });
 }
 
 std::shared_ptr<const RuntimeTable> Session::runtime(const Scope& scope) {
   Load(scope, {Table::kRuntime});
-  return Cached<RuntimeTable>(kRuntimeKey, scope.Whole());
+  auto whole = Cached<RuntimeTable>(kRuntimeKey, scope.Whole());
+  if (scope.whole()) return whole;
+  kernels(scope);  // the window's kernel rows
+  auto rows = Cached<std::vector<uint32_t>>(kKernelRowsKey, scope);
+  return GetOrCompute<RuntimeTable>(kRuntimeKey, scope, "", [&] {
+    RuntimeTable t;
+    t.calls = core::RuntimeInWindow(whole->calls, whole->kernel_launch, *rows, scope.time(),
+                                    t.kernel_launch);
+    return t;
+  });
 }
 
 std::shared_ptr<const core::NvtxRanges> Session::nvtx(const Scope& scope) {
   Load(scope, {Table::kNvtx});
-  return Cached<core::NvtxRanges>(kNvtxKey, scope.Whole());
+  auto whole = Cached<core::NvtxRanges>(kNvtxKey, scope.Whole());
+  if (scope.whole()) return whole;
+  return GetOrCompute<core::NvtxRanges>(kNvtxKey, scope, "",
+                                        [&] { return core::NvtxInWindow(*whole, scope.time()); });
 }
 
 std::shared_ptr<const MemoryTable> Session::memory(const Scope& scope) {
   Load(scope, {Table::kMemory});
-  return Cached<MemoryTable>(kMemoryKey, scope.Whole());
+  auto whole = Cached<MemoryTable>(kMemoryKey, scope.Whole());
+  if (scope.whole()) return whole;
+  return GetOrCompute<MemoryTable>(kMemoryKey, scope, "", [&] {
+    MemoryTable t;
+    t.copies = core::MemOpsInWindow(whole->copies, scope.time());
+    t.sets = core::MemOpsInWindow(whole->sets, scope.time());
+    t.copy_kind_symbols = whole->copy_kind_symbols;
+    t.mem_kind_symbols = whole->mem_kind_symbols;
+    return t;
+  });
 }
 
 std::string Session::CaptureVersionHint(const Scope& scope) {

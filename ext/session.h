@@ -29,16 +29,18 @@
 #include <vector>
 
 #include "core/trace_model.h"
+#include "core/window.h"
 #include "schema.h"
 #include "sqlite_api.h"
 
 namespace nsysexplain {
 
 // What a result depends on besides its own parameters: the schema the trace
-// is in ("main", or an ATTACHed one) and the time window [from, to] in ns.
-// The full trace is the default window; analyses that restrict themselves
-// to a window read it from here, so a windowed or attached-trace result is
-// cached beside the full one instead of replacing it.
+// is in ("main", or an ATTACHed one) and the time window [from, to) in ns
+// (trace timestamps; the limits = unbounded). The tables an analysis reads
+// through a windowed scope hold only the window's rows (core/window.h), so a
+// windowed or attached-trace result is cached beside the full one instead of
+// replacing it.
 struct Scope {
   std::string schema = "main";
   int64_t from = std::numeric_limits<int64_t>::min();
@@ -48,6 +50,10 @@ struct Scope {
   }
   // The same trace, whole (tables are read whole and shared by windows).
   Scope Whole() const { return Scope{schema}; }
+  bool whole() const { return time().whole(); }
+  core::TimeWindow time() const { return {from, to}; }
+  bool has_from() const { return from != std::numeric_limits<int64_t>::min(); }
+  bool has_to() const { return to != std::numeric_limits<int64_t>::max(); }
 };
 
 // One trace's schema probe and names. Loaders and analyses intern strings
@@ -112,23 +118,48 @@ class Session {
 
   sqlite3* db() const { return db_; }
 
+  // The window the connection's temp.llm_settings choose (window_from_ns,
+  // window_to_ns; NULL or absent = unbounded; trace_schema: the trace, 'main'
+  // or an ATTACHed schema, NULL = main), read on the connection's
+  // thread by ReadWindow() whenever a dataset is opened and by nsys_prepare().
+  // Datasets, and the no-argument Get<A>() and table accessors, use it.
+  // Throws std::runtime_error on a value that is not an integer or from >= to,
+  // or a trace_schema that names no attached database.
+  void ReadWindow();
+  const Scope& window() const { return window_; }
+
   // The trace's schema probe and string table (probed on first use).
-  std::shared_ptr<Trace> trace(const Scope& scope = {});
-  const Schema& schema(const Scope& scope = {}) { return trace(scope)->schema; }
+  std::shared_ptr<Trace> trace(const Scope& scope);
+  const Schema& schema(const Scope& scope) { return trace(scope)->schema; }
+  // The same for the connection's window() (its schema).
+  std::shared_ptr<Trace> trace() { return trace(window_); }
+  const Schema& schema() { return trace(window_)->schema; }
 
   // Loads `which` (those not cached yet) together, in parallel.
   void Load(const Scope& scope, std::initializer_list<Table> which);
-  std::shared_ptr<const core::Kernels> kernels(const Scope& scope = {});
-  std::shared_ptr<const RuntimeTable> runtime(const Scope& scope = {});
-  std::shared_ptr<const core::NvtxRanges> nvtx(const Scope& scope = {});
-  std::shared_ptr<const MemoryTable> memory(const Scope& scope = {});
+  // A table: the whole one (loaded once) or, for a windowed scope, the rows
+  // in the window (core/window.h), a filtered copy cached per scope.
+  std::shared_ptr<const core::Kernels> kernels(const Scope& scope);
+  std::shared_ptr<const RuntimeTable> runtime(const Scope& scope);
+  std::shared_ptr<const core::NvtxRanges> nvtx(const Scope& scope);
+  std::shared_ptr<const MemoryTable> memory(const Scope& scope);
+  // The same, in the connection's window().
+  std::shared_ptr<const core::Kernels> kernels() { return kernels(window_); }
+  std::shared_ptr<const RuntimeTable> runtime() { return runtime(window_); }
+  std::shared_ptr<const core::NvtxRanges> nvtx() { return nvtx(window_); }
+  std::shared_ptr<const MemoryTable> memory() { return memory(window_); }
 
   // The cached result of analysis A (A::kName, A::Result,
-  // A::Compute(Session&, const Scope&)), computed on first use.
+  // A::Compute(Session&, const Scope&)), computed on first use; without a
+  // scope, in the connection's window().
   template <class A>
-  std::shared_ptr<const typename A::Result> Get(const Scope& scope = {}) {
+  std::shared_ptr<const typename A::Result> Get(const Scope& scope) {
     return GetOrCompute<typename A::Result>(A::kName, scope, "",
                                             [&] { return A::Compute(*this, scope); });
+  }
+  template <class A>
+  std::shared_ptr<const typename A::Result> Get() {
+    return Get<A>(window_);
   }
   // The same with a parameter: `param_key` identifies `param` (results for
   // different keys are cached side by side).
@@ -142,7 +173,7 @@ class Session {
   // nsys version found in install paths inside StringIds
   // ("/opt/nvidia/nsight-systems/2020.3.2/..."), for exports that have no
   // metadata table. Empty if none.
-  std::string CaptureVersionHint(const Scope& scope = {});
+  std::string CaptureVersionHint(const Scope& scope);
 
  private:
   struct Key {
@@ -189,9 +220,14 @@ class Session {
   static constexpr const char* kRuntimeKey = "table:runtime";
   static constexpr const char* kNvtxKey = "table:nvtx";
   static constexpr const char* kMemoryKey = "table:memory";
+  static constexpr const char* kKernelRowsKey = "window:kernel_rows";
 
   sqlite3* db_;
   int64_t data_version_ = -1;
+  // Written only on the connection's thread (ReadWindow), never while
+  // PrepareAll's workers run.
+  Scope window_;
+  int64_t window_changes_ = -1;  // sqlite3_total_changes64 when window_ was read
   // Results are immutable once stored, except the Trace entries, whose
   // string tables grow as names are interned.
   std::map<Key, std::shared_ptr<void>> cache_;

@@ -25,6 +25,7 @@
 #include "render.h"
 #include "report.h"
 #include "trace_input.h"
+#include "window.h"
 
 namespace nsysexplain::render {
 namespace {
@@ -132,6 +133,7 @@ struct Args {
   int jobs = 2;                     // --jobs
   std::vector<std::string> diff;  // --diff BEFORE AFTER
   double fail_pct = -1;           // --fail-on-regression PCT (-1: off)
+  WindowArgs window;              // --from, --to, --nvtx-range, --trim
 };
 
 // Parses argv; returns -1 to continue, else an exit code (help, errors).
@@ -198,6 +200,7 @@ int ParseArgs(int argc, char** argv, Args* a) {
                               "by more than PCT points; exit 4 when no comparison is "
                               "possible")
                    ->type_name("PCT");
+  AddWindowOptions(app, &a->window);
   app.add_flag("--version", a->version, "Print the version and exit");
   try {
     app.parse(argc, argv);
@@ -237,6 +240,8 @@ int ParseArgs(int argc, char** argv, Args* a) {
     throw UsageError("--fail-on-regression: must be a percentage >= 0");
   if (!a->diff.empty() && app.count("--format") > 0)
     throw UsageError("--format: not with --diff (a diff writes diff.md, diff.json and CSV)");
+  if (!a->diff.empty() && a->window.any())
+    throw UsageError("--from, --to, --nvtx-range and --trim: not with --diff");
   if (!a->diff.empty() && app.count("TRACE") > 0)
     throw UsageError("--diff BEFORE AFTER takes no TRACE");
   if (!a->version && a->diff.empty() && a->merge.empty() && app.count("TRACE") == 0)
@@ -335,6 +340,7 @@ int Run(int argc, char** argv) {
   try {
     progress.Phase("computing the analyses");
     ApplySettings(db, opt);
+    ApplyWindow(db, a.window, opt.trace_path);
     core::ScopedTimer tm("report: nsys_prepare and every section's query");
     rep = BuildReport(db, opt);
   } catch (const DbError& e) {

@@ -38,6 +38,13 @@ Summary MakeSummary(const Report& rep) {
   else
     add("Capture window", "no kernels in this export");
 
+  std::string win = rep.Info("window");
+  if (!win.empty() && win != "whole trace") {
+    std::string how = rep.Info("window_source");
+    add("Time window", "every section reports on " + win + (how.empty() ? "" : ", from " + how) +
+                           " (kernels clipped to it; API call statistics and data-quality "
+                           "counters are whole-trace)");
+  }
   std::vector<std::string> gpus;
   for (size_t r = 0; r < rep.trace_info.rows.size(); ++r)
     if (rep.trace_info.At(r, "key").AsText() == "gpu_name")

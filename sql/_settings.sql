@@ -13,7 +13,20 @@ INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('nvtx_coverage_warn_threshold', 0.7),  -- warn below this NVTX coverage
   ('nvtx_kernel_map', 1),  -- 0: skip NVTX->kernel attribution in warnings,
                            -- findings, phases and the report sections
-  ('top_n', 30);                           -- rows shown per table by renderers
+  ('top_n', 30),                           -- rows shown per table by renderers
+  -- The time window every llm_* view reports on, [from, to) in trace ns (the
+  -- export's start/end timestamps); NULL = unbounded on that side (both NULL:
+  -- the whole trace). Kernels, memcpy/memset and graph executions overlapping
+  -- it are clipped to it; runtime calls and NVTX ranges overlapping it are
+  -- kept whole (docs/SEMANTICS.md, "Time windows"). Results are cached per
+  -- window: changing it back is free.
+  ('window_from_ns', NULL),
+  ('window_to_ns', NULL),
+  ('window_source', NULL),  -- text shown in llm_trace_info: how the window was chosen
+  -- The trace the views report on: NULL = main, or the name of an ATTACHed
+  -- export (ATTACH 'before.sqlite' AS base; ... SET value = 'base'). Results
+  -- are cached per trace: switching back costs nothing.
+  ('trace_schema', NULL);
 
 
 -- 1 unless llm_settings.nvtx_kernel_map is 0 (--no-nvtx-kernel-map). Read it

@@ -1,5 +1,6 @@
--- Facts about the trace: exporter version, name sources, GPUs, the kernel time
--- window, the timestamp-unit sanity check and data-quality counters.
+-- Facts about the trace: exporter version, name sources, GPUs, the time window
+-- reported on, the kernel time window (inside it), the timestamp-unit sanity
+-- check and data-quality counters (whole trace).
 CREATE TEMP VIEW IF NOT EXISTS llm_trace_info(
   key,     -- fact name
   value    -- its value (text)
@@ -7,6 +8,17 @@ CREATE TEMP VIEW IF NOT EXISTS llm_trace_info(
 SELECT key, value FROM _nsys_trace_info
 UNION ALL
 SELECT 'nsysexplain_version', nsys_version()
+UNION ALL
+-- The time window the views report on (llm_settings window_from_ns/_to_ns).
+SELECT 'window',
+       CASE WHEN f IS NULL AND t IS NULL THEN 'whole trace'
+            ELSE printf('[%s, %s) ns', coalesce(f, 'start of trace'),
+                        coalesce(t, 'end of trace')) END
+FROM (SELECT (SELECT value FROM temp.llm_settings WHERE key = 'window_from_ns') AS f,
+             (SELECT value FROM temp.llm_settings WHERE key = 'window_to_ns') AS t)
+UNION ALL
+SELECT key, CAST(value AS TEXT) FROM temp.llm_settings
+WHERE key IN ('window_from_ns', 'window_to_ns', 'window_source') AND value IS NOT NULL
 UNION ALL
 SELECT 'sqlite_version', sqlite_version()
 UNION ALL
@@ -60,11 +72,25 @@ SELECT 6, 'warning', 'table_variant_unusable',
               substr(value, instr(value, ' -> ') + 4))
 FROM _nsys_trace_info WHERE key = 'table_variant_unusable'
 UNION ALL
+-- A time window is set: say what it is and what stays whole-trace.
+SELECT 7, 'info', 'time_window',
+       printf('Every section reports on the time window %s%s. Kernels, memcpy/memset '
+              || 'and graph executions are clipped to it; runtime launch calls and NVTX '
+              || 'ranges overlapping it are kept whole. Whole-trace regardless: the API '
+              || 'call statistics (sections sync_by_pid, sync, cuda_api; the mean eager '
+              || 'launch cost of cuda_graphs) and the data-quality counters.',
+              value,
+              coalesce(' (' || (SELECT value FROM temp.llm_settings
+                                WHERE key = 'window_source') || ')', ''))
+FROM (SELECT value FROM llm_trace_info WHERE key = 'window') WHERE value <> 'whole trace'
+UNION ALL
 SELECT 30, 'warning' AS severity, 'timestamp_unit_unknown' AS code,
        printf('Kernel window is only %d ns (< 1 ms): cannot confirm that '
               || 'timestamps are nanoseconds; treat time-derived numbers as '
               || 'suspect.', kernel_window_ns) AS message
-FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000;
+FROM _nsys_facts WHERE n_kernels > 0 AND kernel_window_ns < 1000000
+  -- a short time window is no sign of a unit problem (checked without one)
+  AND (SELECT value FROM llm_trace_info WHERE key = 'window') = 'whole trace';
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_trace_info_sections AS VALUES
   (100, 'derivation', 'Derivation & assumptions', 'llm_trace_info',

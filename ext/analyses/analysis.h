@@ -53,9 +53,14 @@ const std::vector<const AnalysisModule*>& Analyses();
 // The rows of a per-trace vector result, with the trace's strings.
 template <class T>
 Rows<T> RowsOfResult(Session& s, std::shared_ptr<const std::vector<T>> v,
-                     const Scope& scope = {}) {
+                     const Scope& scope) {
   std::shared_ptr<Trace> t = s.trace(scope);
   return RowsOf<T>(std::move(v), &t->strings, {t});
+}
+// The same in the connection's window() (the strings of its trace).
+template <class T>
+Rows<T> RowsOfResult(Session& s, std::shared_ptr<const std::vector<T>> v) {
+  return RowsOfResult(s, std::move(v), s.window());
 }
 
 // The rows of a dataset whose "all processes" rows (pid NULL) come first and

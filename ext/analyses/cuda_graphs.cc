@@ -18,6 +18,18 @@ namespace nsysexplain {
 
 GraphTrace::Result GraphTrace::Compute(Session& s, const Scope& scope) {
   Result out;
+  if (!scope.whole()) {  // the whole trace's executions in the window, clipped
+    auto whole = s.Get<GraphTrace>(scope.Whole());
+    out.table_present = whole->table_present;
+    core::TimeWindow w = scope.time();
+    for (GraphExecution x : whole->rows)
+      if (w.Overlaps(x.start, x.end)) {
+        x.start = w.ClipStart(x.start);
+        x.end = w.ClipEnd(x.end);
+        out.rows.push_back(x);
+      }
+    return out;
+  }
   const Schema& sc = s.schema(scope);
   const std::string t = "CUPTI_ACTIVITY_KIND_GRAPH_TRACE";
   if (!sc.HasColumn(t, "start") || !sc.HasColumn(t, "end")) return out;

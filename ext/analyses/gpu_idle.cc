@@ -43,6 +43,9 @@ GpuIdle::Result GpuIdle::Compute(Session& s, const Scope& scope) {
       d.window_start = std::min(d.window_start, x.start);
       d.window_end = std::max(d.window_end, x.end);
     }
+    // A time window's bounds are the extent (its rows are clipped to it).
+    if (scope.has_from()) d.window_start = scope.from;
+    if (scope.has_to()) d.window_end = scope.to;
     std::vector<core::Interval> merged = core::MergeIntervals(std::move(iv));
     d.busy = core::UnionLength(merged);
     std::vector<core::Interval> gaps =

@@ -28,6 +28,10 @@ GpuTimeline::Result GpuTimeline::Compute(Session& s, const Scope& scope) {
   for (size_t i = 0; i < k.size(); ++i)
     add(k.global_pid[i], k.device_id[i], k.start[i], k.end[i]);
   for (const GraphExecution& x : gt->rows) add(x.global_pid, x.device_id, x.start, x.end);
+  if (lo <= hi) {  // a time window's bounds are the extent (kernels are clipped to it)
+    if (scope.has_from()) lo = scope.from;
+    if (scope.has_to()) hi = scope.to;
+  }
   Result out;
   std::vector<int64_t> edges = core::BucketEdges(lo, hi, kGpuTimelineBuckets);
   if (edges.empty()) return out;  // no kernels, or a zero-length window

@@ -189,8 +189,8 @@ Rows<CategoryGroup> CategoryRows(Session& s, NullFilter f) {
   std::string key;
   CategoryRules rules = ReadCategoryRules(s.db(), &key);
   return GlobalThenPerPid<CategoryGroup>(
-      s, f, [&] { return s.Get<KernelCategoryStats>(Scope{}, rules, key); },
-      [&] { return s.Get<KernelCategoryStatsByPid>(Scope{}, rules, key); });
+      s, f, [&] { return s.Get<KernelCategoryStats>(s.window(), rules, key); },
+      [&] { return s.Get<KernelCategoryStatsByPid>(s.window(), rules, key); });
 }
 
 struct NameRow {
@@ -228,7 +228,7 @@ NSYSEXPLAIN_ANALYSIS(kernel_categories) {
               [](Session& s) {
                 std::string key;
                 CategoryRules rules = ReadCategoryRules(s.db(), &key);
-                auto r = s.Get<KernelNameCategories>(Scope{}, rules, key);
+                auto r = s.Get<KernelNameCategories>(s.window(), rules, key);
                 std::shared_ptr<Trace> t = s.trace();
                 Rows<N> rows;
                 rows.count = r->names.size();

@@ -129,7 +129,7 @@ NSYSEXPLAIN_ANALYSIS(phases) {
                 PhaseMap map = ReadPhaseMap(s, &key);
                 if (map.empty())
                   return RowsOfResult(s, std::make_shared<const std::vector<P>>());
-                return RowsOfResult(s, s.Get<PhaseAttribution>(Scope{}, map, key));
+                return RowsOfResult(s, s.Get<PhaseAttribution>(s.window(), map, key));
               })}};
 }
 

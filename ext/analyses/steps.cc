@@ -157,7 +157,9 @@ const DeviceIdle* StepFiller::DeviceOf(int32_t dev) const {
 using namespace steps_detail;
 
 WarmupEnds::Result WarmupEnds::Compute(Session& s, const Scope& scope) {
-  auto rp = s.runtime(scope);
+  // The whole trace's graph builds: start-up is a fact of the trace, not of
+  // a time window (a window after it holds no build, yet is not warm-up).
+  auto rp = s.runtime(scope.Whole());
   const auto& mk = rp->calls.markers;
   Result out;
   for (size_t m = 0; m < mk.size(); ++m) {
@@ -261,7 +263,7 @@ std::shared_ptr<const StepTable::Result> CurrentStepTable(Session& s) {
     if (!pat.empty()) in.step_patterns.push_back(pat);
     b = e + 1;
   }
-  return s.Get<StepTable>(Scope{}, in, key);
+  return s.Get<StepTable>(s.window(), in, key);
 }
 
 }  // namespace

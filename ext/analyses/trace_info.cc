@@ -51,18 +51,20 @@ std::vector<KeyText> ComputeTraceFacts(Session& s) {
                         " WHERE name = 'Hostname' AND value IS NOT NULL LIMIT 1");
     if (st.Step()) add("host_name", st.Text(0));
   }
-  std::string cap = s.CaptureVersionHint();
+  std::string cap = s.CaptureVersionHint(s.window());
   if (!cap.empty()) add("capture_version_hint", cap);
   return kv;
 }
 
-// Data-quality counters of the loaders (loads the three big tables).
+// Data-quality counters of the loaders (loads the big tables), whole trace
+// whatever the window.
 std::vector<KeyInt> ComputeDataQuality(Session& s) {
-  s.Load(Scope{}, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
-  auto kp = s.kernels();
-  auto mp = s.memory();
-  auto rp = s.runtime();
-  auto np = s.nvtx();
+  const Scope whole = s.window().Whole();
+  s.Load(whole, {Table::kKernels, Table::kRuntime, Table::kNvtx, Table::kMemory});  // together
+  auto kp = s.kernels(whole);
+  auto mp = s.memory(whole);
+  auto rp = s.runtime(whole);
+  auto np = s.nvtx(whole);
   const core::Kernels& k = *kp;
   const core::RuntimeCalls& r = rp->calls;
   const core::NvtxRanges& n = *np;
@@ -192,7 +194,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kText, [](const KeyText& x, Cell& c) { c.Text(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<TraceFacts>());
+                return RowsOfResult(s, s.Get<TraceFacts>(s.window().Whole()));
               }),
           MakeDataset<KeyInt>(
               "_nsys_data_quality", "Loader counters: rows read, skipped, invalid, unresolved.",
@@ -201,7 +203,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                   {"value", kInt, [](const KeyInt& x, Cell& c) { c.Int(x.second); }, "value"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<DataQuality>());
+                return RowsOfResult(s, s.Get<DataQuality>(s.window().Whole()));
               }),
           MakeDataset<SchemaRow>(
               "nsys_schema", "The tables the report reads (present or not) and every other table.",
@@ -218,7 +220,7 @@ NSYSEXPLAIN_ANALYSIS(trace_info) {
                    "column names, comma separated"},
               },
               [](Session& s) {
-                return RowsOfResult(s, s.Get<SchemaRows>());
+                return RowsOfResult(s, s.Get<SchemaRows>(s.window().Whole()));
               }),
       }};
 }

@@ -225,5 +225,47 @@ TEST_F(BadCategories, TooManyRules) {
   Expect(s, "line 1001: more than 1000 rules");
 }
 
+
+// Bad time windows (report/window.cc): one line naming the flag, exit 2,
+// nothing written.
+class BadWindow : public ::testing::Test {
+ protected:
+  void SetUp() override { BuildBasicTrace(dir_ / "t.sqlite"); }
+  void Expect(const std::vector<std::string>& flags, const std::string& subject,
+              const std::string& what) {
+    std::vector<std::string> args = {dir_ / "t.sqlite"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    ExpectFatal(dir_, args, subject, what);
+  }
+  TempDir dir_;
+};
+
+TEST_F(BadWindow, FromAfterTo) {
+  Expect({"--from", "2s", "--to", "1s"}, "--from",
+         "2s (2000000000 ns) is not before --to 1s (1000000000 ns)");
+}
+TEST_F(BadWindow, FromEqualsTo) {
+  Expect({"--from", "1000000000", "--to", "1s"}, "--from", "is not before --to");
+}
+TEST_F(BadWindow, UnparsableTime) {
+  Expect({"--from", "5x"}, "--from", "cannot read '5x' as a time: unknown unit 'x'");
+  Expect({"--to", "1.5"}, "--to", "cannot read '1.5' as a time");
+  Expect({"--to", "1.0000000005s"}, "--to", "not a whole number of ns");
+  Expect({"--from", "99999999999s"}, "--from", "out of range");
+  Expect({"--from", "ms"}, "--from", "expected a number");
+}
+TEST_F(BadWindow, NoKernelsInWindow) {
+  // Between device 0's fifth kernel and... nothing: after every kernel.
+  Expect({"--from", "3s"}, "--from", "the window [3000000000, end of trace) ns has no kernels");
+  Expect({"--to", "10ns"}, "--to", "has no kernels");
+}
+TEST_F(BadWindow, UnknownNvtxRange) {
+  Expect({"--nvtx-range", "nosuch"}, "--nvtx-range", "no closed NVTX range named 'nosuch'");
+  Expect({"--nvtx-range", "prefill@other"}, "--nvtx-range",
+         "no closed NVTX range named 'prefill' in domain 'other'");
+  // Open ranges have no extent.
+  Expect({"--nvtx-range", "open_range"}, "--nvtx-range", "no closed NVTX range");
+}
+
 }  // namespace
 }  // namespace e2e

@@ -857,6 +857,59 @@ TEST_P(SynthTruthTest, RowCountsMatchTruth) {
   CheckRowCounts(db, truth_);
 }
 
+// Time windows (docs/SEMANTICS.md): kernels are clipped to the window, so
+// the kernel time of windows that partition the trace sums to the truth's
+// total, and every kernel is counted once plus once per cut it straddles;
+// the window of the whole kernel extent gives the truth exactly.
+TEST_P(SynthTruthTest, WindowPartitionMatchesTruth) {
+  if (truth_["generator"].value("cuda_graph_trace", "node") == "graph")
+    GTEST_SKIP() << "graph mode: the replayed kernels are not kernel rows";
+  Db db(trace_);
+  ASSERT_TRUE(db.LoadExtension()) << db.error();
+  const int64_t total_ns = J64(truth_, "kernel_time_ns_total"), total = J64(truth_, "kernels_total");
+  const std::string stats = "SELECT launches, total_ns FROM _nsys_launch_storm WHERE pid IS NULL";
+  int64_t lo = db.Int("SELECT first_start_ns FROM _nsys_launch_storm WHERE pid IS NULL");
+  int64_t hi = db.Int("SELECT last_end_ns FROM _nsys_launch_storm WHERE pid IS NULL");
+  ASSERT_LT(lo, hi);
+  auto set = [&](const std::string& from, const std::string& to) {
+    db.Query("UPDATE temp.llm_settings SET value = " + from + " WHERE key = 'window_from_ns'",
+             [](sqlite3_stmt*) {});
+    db.Query("UPDATE temp.llm_settings SET value = " + to + " WHERE key = 'window_to_ns'",
+             [](sqlite3_stmt*) {});
+  };
+  auto read = [&](int64_t* n, int64_t* ns) {
+    *n = *ns = 0;
+    db.Query(stats, [&](sqlite3_stmt* st) {
+      *n = sqlite3_column_int64(st, 0);
+      *ns = sqlite3_column_int64(st, 1);
+    });
+  };
+  int64_t n = 0, ns = 0;
+  set(std::to_string(lo), std::to_string(hi));
+  read(&n, &ns);
+  EXPECT_EQ(n, total);
+  EXPECT_EQ(ns, total_ns);
+  // Four windows; the cuts at the quarter points.
+  std::vector<int64_t> cut = {lo, lo + (hi - lo) / 4, lo + (hi - lo) / 2, lo + 3 * (hi - lo) / 4,
+                              hi};
+  int64_t sum_n = 0, sum_ns = 0, straddle = 0;
+  for (size_t i = 0; i + 1 < cut.size(); ++i) {
+    set(std::to_string(cut[i]), std::to_string(cut[i + 1]));
+    read(&n, &ns);
+    sum_n += n;
+    sum_ns += ns;
+  }
+  set("NULL", "NULL");
+  for (size_t i = 1; i + 1 < cut.size(); ++i)
+    straddle += db.Int("SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE start < " +
+                       std::to_string(cut[i]) + " AND \"end\" > " + std::to_string(cut[i]));
+  EXPECT_EQ(sum_ns, total_ns);
+  EXPECT_EQ(sum_n, total + straddle);
+  read(&n, &ns);  // and back to the whole trace
+  EXPECT_EQ(n, total);
+  EXPECT_EQ(ns, total_ns);
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, SynthTruthTest,
                          ::testing::ValuesIn(Configs()),
                          [](const ::testing::TestParamInfo<Config>& i) {
