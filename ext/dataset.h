@@ -97,6 +97,9 @@ struct OrderTerm {
 
 // One dataset, as registered: name, docs, the derived schema and the order
 // its rows come in (ORDER BY terms matching a prefix of it are consumed).
+// The hidden column of every dataset naming the trace its rows come from.
+inline constexpr const char* kSchemaColumn = "trace_schema";
+
 struct DatasetDef {
   std::string name, doc;
   std::vector<std::string> column_names, column_docs;
@@ -105,7 +108,8 @@ struct DatasetDef {
   int null_filter_column = -1;  // column whose IS [NOT] NULL open() applies
   std::function<std::unique_ptr<RowSource>(Session&, NullFilter)> open;
 
-  // "CREATE TABLE x(name TYPE, ...)" for sqlite3_declare_vtab.
+  // "CREATE TABLE x(name TYPE, ..., trace_schema HIDDEN)" for
+  // sqlite3_declare_vtab (trace_schema: dataset_vtab.cc).
   std::string CreateTableSql() const;
   int ColumnIndex(const std::string& name) const;  // -1 if none
 };

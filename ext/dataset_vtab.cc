@@ -4,6 +4,14 @@
 //   SELECT * FROM nsys_kernels LIMIT 5;
 //   SELECT * FROM nsys_gpu_gaps WHERE device_id = 0 ORDER BY gap_ns DESC;
 //   SELECT * FROM nsys_nvtx_kernel_ranges WHERE is_innermost;
+//   SELECT * FROM _nsys_kernel_stats WHERE trace_schema = 'base';
+//
+// Every dataset has a HIDDEN column trace_schema (after its own columns):
+// the schema its rows come from. Unconstrained, it is the connection's
+// (llm_settings trace_schema, else main); `trace_schema = X` serves the
+// rows of trace X instead (main or an ATTACHed schema; the same time window),
+// so one query can read two traces side by side (sql/diff.sql). X naming no
+// attached database (or NULL) serves no rows.
 #include <new>
 #include <stdexcept>
 
@@ -26,7 +34,7 @@ std::string DatasetDef::CreateTableSql() const {
   std::string sql = "CREATE TABLE x(";
   for (size_t i = 0; i < column_names.size(); ++i)
     sql += (i ? ", " : "") + column_names[i] + " " + SqlTypeName(column_types[i]);
-  return sql + ")";
+  return sql + ", " + kSchemaColumn + " HIDDEN)";
 }
 
 int DatasetDef::ColumnIndex(const std::string& col) const {
@@ -56,7 +64,12 @@ struct Vtab : sqlite3_vtab {
 struct Cursor : sqlite3_vtab_cursor {
   std::unique_ptr<RowSource> src;
   size_t row = 0;
+  std::string schema;  // the trace the rows come from (the hidden column)
 };
+
+// idxNum: the NullFilter in the low bits, kSchemaBit when argv[0] is the
+// value of a `trace_schema = ?` constraint.
+constexpr int kSchemaBit = 8;
 
 int Connect(sqlite3* db, void* paux, int, const char* const*, sqlite3_vtab** out,
             char** err) {
@@ -85,17 +98,29 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const DatasetDef& def = *static_cast<Vtab*>(vtab)->aux->def;
   // `col IS NULL` / `col IS NOT NULL` on the filter column: applied by open().
   info->idxNum = static_cast<int>(NullFilter::kAll);
+  // `trace_schema = ?`: the trace to read (Filter's argv[0]). Without it the
+  // connection's trace is read, so a plan that constrains it is preferred.
+  const int schema_col = static_cast<int>(def.column_names.size());
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (!c.usable || c.iColumn != schema_col || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    info->aConstraintUsage[i].argvIndex = 1;
+    info->aConstraintUsage[i].omit = 1;
+    info->idxNum = kSchemaBit;
+    info->estimatedCost = 1e3;
+    break;
+  }
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (!c.usable || c.iColumn != def.null_filter_column || def.null_filter_column < 0)
       continue;
     if (c.op != SQLITE_INDEX_CONSTRAINT_ISNULL && c.op != SQLITE_INDEX_CONSTRAINT_ISNOTNULL)
       continue;
-    info->idxNum = static_cast<int>(c.op == SQLITE_INDEX_CONSTRAINT_ISNULL
-                                        ? NullFilter::kNull
-                                        : NullFilter::kNotNull);
+    info->idxNum |= static_cast<int>(c.op == SQLITE_INDEX_CONSTRAINT_ISNULL
+                                         ? NullFilter::kNull
+                                         : NullFilter::kNotNull);
     info->aConstraintUsage[i].omit = 1;
-    info->estimatedCost = 1e5;
+    info->estimatedCost /= 10;
     break;
   }
   const auto& order = def.order;
@@ -121,16 +146,40 @@ int Close(sqlite3_vtab_cursor* cur) {
   return SQLITE_OK;
 }
 
-int Filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int, sqlite3_value**) {
+// Restores the window's schema after an open for another trace.
+class SchemaSwap {
+ public:
+  SchemaSwap(Session& s, std::string schema) : s_(s), saved_(s.SwapWindowSchema(std::move(schema))) {}
+  ~SchemaSwap() { s_.SwapWindowSchema(std::move(saved_)); }
+  SchemaSwap(const SchemaSwap&) = delete;
+  SchemaSwap& operator=(const SchemaSwap&) = delete;
+
+ private:
+  Session& s_;
+  std::string saved_;
+};
+
+int Filter(sqlite3_vtab_cursor* cur, int idx_num, const char*, int argc, sqlite3_value** argv) {
   auto* c = static_cast<Cursor*>(cur);
   auto* v = static_cast<Vtab*>(cur->pVtab);
   return GuardVtab(v, v->aux->def->name.c_str(), [&] {
     Session& s = *v->aux->session;
     s.CheckFresh();
-    s.ReadWindow();  // temp.llm_settings window_from_ns / window_to_ns
+    s.ReadWindow();  // temp.llm_settings window_from_ns / window_to_ns / trace_schema
     c->src.reset();
     c->row = 0;
-    c->src = v->aux->def->open(s, static_cast<NullFilter>(idx_num));
+    const auto filter = static_cast<NullFilter>(idx_num & (kSchemaBit - 1));
+    if (!(idx_num & kSchemaBit) || argc < 1) {
+      c->schema = s.window().schema;
+      c->src = v->aux->def->open(s, filter);
+      return SQLITE_OK;
+    }
+    const unsigned char* t = sqlite3_value_text(argv[0]);
+    c->schema = t ? reinterpret_cast<const char*>(t) : "";
+    // NULL or no such schema: no rows (sql/diff.sql relies on it).
+    if (!t || !s.IsTraceSchema(c->schema)) return SQLITE_OK;
+    SchemaSwap swap(s, c->schema);
+    c->src = v->aux->def->open(s, filter);
     return SQLITE_OK;
   });
 }
@@ -148,6 +197,12 @@ int Eof(sqlite3_vtab_cursor* cur) {
 int Column(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
   auto* c = static_cast<Cursor*>(cur);
   try {
+    if (static_cast<size_t>(col) ==
+        static_cast<Vtab*>(cur->pVtab)->aux->def->column_names.size()) {
+      sqlite3_result_text(ctx, c->schema.data(), static_cast<int>(c->schema.size()),
+                          SQLITE_TRANSIENT);
+      return SQLITE_OK;
+    }
     c->src->Write(c->row, col, ctx);
   } catch (const std::bad_alloc&) {
     sqlite3_result_error_nomem(ctx);

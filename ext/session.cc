@@ -59,6 +59,12 @@ std::shared_ptr<Trace> Session::trace(const Scope& scope) {
   return t;
 }
 
+bool Session::IsTraceSchema(const std::string& name) {
+  Stmt db(db_, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
+  sqlite3_bind_text(db.get(), 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  return db.Step() && name != "temp";
+}
+
 void Session::ReadWindow() {
   // The settings are TEMP rows of this connection: unchanged while it made
   // no row change (every dataset open calls this, often per outer row).
@@ -73,9 +79,7 @@ void Session::ReadWindow() {
     if (type == "null") continue;
     if (key == "trace_schema") {
       w.schema = st.Text(1);
-      Stmt db(db_, "SELECT 1 FROM pragma_database_list WHERE name = ?1");
-      sqlite3_bind_text(db.get(), 1, w.schema.c_str(), -1, SQLITE_TRANSIENT);
-      if (!db.Step() || w.schema == "temp")
+      if (!IsTraceSchema(w.schema))
         throw std::runtime_error("llm_settings trace_schema '" + w.schema +
                                  "' is no attached database (ATTACH 'file' AS name first)");
       continue;

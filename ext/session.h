@@ -127,6 +127,16 @@ class Session {
   // or a trace_schema that names no attached database.
   void ReadWindow();
   const Scope& window() const { return window_; }
+  // Whether `name` is a schema a trace can be read from: main or an
+  // ATTACHed database (not temp).
+  bool IsTraceSchema(const std::string& name);
+  // Replaces the schema of window() (same from/to) and returns the previous
+  // one: a dataset constrained by its hidden trace_schema column is opened
+  // with it (dataset_vtab.cc restores it right after the open).
+  std::string SwapWindowSchema(std::string schema) {
+    std::swap(window_.schema, schema);
+    return schema;
+  }
 
   // The trace's schema probe and string table (probed on first use).
   std::shared_ptr<Trace> trace(const Scope& scope);

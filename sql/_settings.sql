@@ -26,7 +26,10 @@ INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   -- The trace the views report on: NULL = main, or the name of an ATTACHed
   -- export (ATTACH 'before.sqlite' AS base; ... SET value = 'base'). Results
   -- are cached per trace: switching back costs nothing.
-  ('trace_schema', NULL);
+  ('trace_schema', NULL),
+  -- The before trace of the llm_diff_* views (sql/_diff.sql): the name of an
+  -- ATTACHed export compared with main (ATTACH 'before.sqlite' AS base).
+  ('diff_base', 'base');
 
 
 -- 1 unless llm_settings.nvtx_kernel_map is 0 (--no-nvtx-kernel-map). Read it

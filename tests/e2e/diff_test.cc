@@ -1,15 +1,22 @@
 // nsys-explain-render --diff on generated before/after pairs whose
 // differences the generator knows: the same seed with --kernel-scale makes
 // exactly one kernel slower and leaves every other kernel duration as it was.
+// The SqlDiff tests read the same pairs through the llm_diff_* views
+// (sql/_diff.sql: main against an ATTACHed trace) and check them against the
+// truth files and the renderer's diff.json.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
+#include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "conn.h"
 #include "e2e_util.h"
+#include "sha256.h"
 
 namespace e2e {
 namespace {
@@ -142,6 +149,159 @@ TEST_F(Diff, BadInputWritesNothing) {
   EXPECT_EQ(Render({"--diff", one, one, one}).exit_code, 64);
   EXPECT_EQ(Render({"--fail-on-regression", "5", one}).exit_code, 64);
   EXPECT_EQ(Render({"--diff", one, one, "--fail-on-regression", "-1"}).exit_code, 64);
+}
+
+// The llm_diff_* views on `after` with `before` ATTACHed as `schema`.
+class SqlDiff : public Diff {
+ protected:
+  static std::unique_ptr<Conn> Attach(const std::string& after, const std::string& before,
+                                      const std::string& schema = "base") {
+    auto c = std::make_unique<Conn>(after);
+    c->Query("ATTACH '" + before + "' AS " + schema);
+    return c;
+  }
+  static double D(const std::string& v) { return v.empty() ? NAN : std::stod(v); }
+  static std::string Sha(const std::string& path) {
+    return nsysexplain::test_common::Sha256Hex(ReadFile(path));
+  }
+};
+
+TEST_F(SqlDiff, KernelsFindExactlyTheKernelTheGeneratorSlowedDown) {
+  const std::string before = Synth("before", {});
+  const std::string after = Synth("after", {"--kernel-scale", "reshape_and_cache=2"});
+  const std::string sha_b = Sha(before), sha_a = Sha(after);
+  auto tb = TruthTotals(before), ta = TruthTotals(after);
+  {
+    auto c = Attach(after, before);
+    Rows k = c->Query(
+        "SELECT kernel_name, status, delta_total_ms, before_calls, after_calls "
+        "FROM llm_diff_kernels");
+    ASSERT_EQ(k.size(), tb.size());
+    // The slowed kernel leads; every other kernel is the same.
+    EXPECT_EQ(k[0][0], "reshape_and_cache_kernel_flash");
+    size_t changed = 0;
+    for (const auto& r : k) {
+      ASSERT_TRUE(tb.count(r[0])) << r[0];
+      const double delta_ns = double(ta[r[0]] - tb[r[0]]);
+      EXPECT_NEAR(D(r[2]) * 1e6, delta_ns, 1.0) << r[0];
+      EXPECT_EQ(r[1], delta_ns != 0 ? "changed" : "same") << r[0];
+      EXPECT_EQ(r[3], r[4]) << r[0];
+      changed += r[1] != "same";
+    }
+    EXPECT_EQ(changed, 1u);
+    EXPECT_GT(ta["reshape_and_cache_kernel_flash"], tb["reshape_and_cache_kernel_flash"]);
+    EXPECT_EQ(c->Query("SELECT kind, message FROM llm_diff_comparability"),
+              (Rows{{"verdict", "comparable"}}));
+    // The hidden column: either trace from one connection, and back.
+    EXPECT_EQ(c->Query("SELECT count(*) FROM _nsys_kernel_stats WHERE trace_schema = 'base' "
+                       "AND pid IS NULL"),
+              c->Query("SELECT count(*) FROM _nsys_kernel_stats WHERE pid IS NULL"));
+    EXPECT_EQ(c->Query("SELECT DISTINCT trace_schema FROM _nsys_kernel_stats "
+                       "WHERE trace_schema = 'base'"),
+              (Rows{{"base"}}));
+    EXPECT_EQ(c->Query("SELECT count(*) FROM _nsys_kernel_stats WHERE trace_schema = 'nope'"),
+              (Rows{{"0"}}));
+  }
+  EXPECT_EQ(Sha(before), sha_b);
+  EXPECT_EQ(Sha(after), sha_a);
+}
+
+TEST_F(SqlDiff, SummaryAndCategoriesAgreeWithTheRenderer) {
+  const std::string before = Synth("before", {});
+  const std::string after = Synth("after", {"--kernel-scale", "reshape_and_cache=2"});
+  RunResult r = Render({"--diff", before, after, "--out", dir_ / "out", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json d = json::parse(ReadFile(dir_ / "out/diff.json"));
+  auto c = Attach(after, before);
+  Rows m = c->Query("SELECT metric, before, after, delta, delta_pct, gated FROM llm_diff_summary");
+  ASSERT_EQ(m.size(), d["metrics"].size());
+  for (size_t i = 0; i < m.size(); ++i) {
+    const json& x = d["metrics"][i];
+    EXPECT_EQ(m[i][0], x["id"]);
+    auto num = [](const json& v) { return v.is_null() ? NAN : v.get<double>(); };
+    auto same = [](double a, double b) { return std::isnan(a) ? std::isnan(b) : std::fabs(a - b) <= 1e-9; };
+    EXPECT_TRUE(same(D(m[i][1]), num(x["before"]))) << m[i][0] << " " << m[i][1];
+    EXPECT_TRUE(same(D(m[i][2]), num(x["after"]))) << m[i][0] << " " << m[i][2];
+    // diff.json's change: points for gpu_idle_pct (= delta), else percent.
+    const double change = x["change_unit"] == "points" ? D(m[i][3]) : D(m[i][4]);
+    EXPECT_TRUE(same(change, num(x["change"]))) << m[i][0];
+    EXPECT_EQ(m[i][5], x["gated"].get<bool>() ? "1" : "0") << m[i][0];
+  }
+  // The categories table, row for row (the same order: by |delta|, then name).
+  const json& t = d["tables"]["categories"];
+  Rows cats = c->Query(
+      "SELECT category, before_calls, after_calls, before_total_ms, after_total_ms, "
+      "before_per_decode_step_us, after_per_decode_step_us, delta_total_ms, delta_pct, status "
+      "FROM llm_diff_categories");
+  ASSERT_EQ(cats.size(), t["rows"].size());
+  for (const auto& row : cats) {
+    const json& jr = Row(t, "category", row[0]);
+    ASSERT_FALSE(jr.is_null()) << row[0];
+    const char* cols[] = {"before_calls", "after_calls", "before_total_ms", "after_total_ms",
+                          "before_per_decode_step_us", "after_per_decode_step_us",
+                          "delta_total_ms", "delta_pct"};
+    for (size_t i = 0; i < 8; ++i)
+      EXPECT_NEAR(D(row[i + 1]), Get(t, jr, cols[i]), 1e-9) << row[0] << " " << cols[i];
+    EXPECT_EQ(row[9], jr.back()) << row[0];
+  }
+  EXPECT_EQ(cats[0][0], "kv_cache");
+  EXPECT_EQ(c->Query("SELECT message FROM llm_diff_comparability WHERE kind = 'verdict'"),
+            (Rows{{d["verdict"].get<std::string>()}}));
+}
+
+TEST_F(SqlDiff, SelfDiffIsZeroAndNotComparable) {
+  const std::string one = Synth("one", {});
+  const std::string copy = dir_ / "copy.sqlite";
+  WriteFile(copy, ReadFile(one));
+  const std::string sha = Sha(one);
+  for (const std::string& base : {one, copy}) {
+    auto c = Attach(one, base);
+    EXPECT_EQ(c->Query("SELECT count(*), count(DISTINCT status), min(status), "
+                       "total(abs(delta_total_ms)) FROM llm_diff_kernels"),
+              (Rows{{c->Query("SELECT count(DISTINCT kernel_name) FROM llm_top_kernels")[0][0],
+                     "1", "same", "0.0"}}));
+    EXPECT_EQ(c->Query("SELECT count(*) FROM llm_diff_summary WHERE delta <> 0 OR "
+                       "delta_pct <> 0"),
+              (Rows{{"0"}}));
+    EXPECT_GT(std::stoi(c->Query("SELECT count(*) FROM llm_diff_summary WHERE delta = 0")[0][0]),
+              8);
+    EXPECT_EQ(c->Query("SELECT kind, message FROM llm_diff_comparability"),
+              (Rows{{"blocker", base == one ? "the same file twice"
+                                            : "the traces are identical in every compared "
+                                              "number (the same trace twice?)"},
+                    {"verdict", "not comparable"}}))
+        << base;
+  }
+  // Different GPU counts, as the renderer says it.
+  const std::string four = Synth("four", {"--processes", "4"});
+  auto c = Attach(four, one);
+  Rows g = c->Query("SELECT message FROM llm_diff_comparability WHERE kind = 'blocker'");
+  EXPECT_EQ(g, (Rows{{"different GPU counts (2 vs 4)"}}));
+  EXPECT_EQ(Sha(one), sha);
+}
+
+TEST_F(SqlDiff, NoAttachedSchemaGivesNoRowsAndSaysWhy) {
+  const std::string one = Synth("one", {});
+  const std::string other = Synth("other", {"--kernel-scale", "reshape_and_cache=2"});
+  Conn c(one);
+  for (const char* v : {"llm_diff_kernels", "llm_diff_categories", "llm_diff_summary"})
+    EXPECT_EQ(c.Query(std::string("SELECT count(*) FROM ") + v), (Rows{{"0"}})) << v;
+  const Rows why = {{"unavailable",
+                     "No schema 'base' is attached: ATTACH 'before.sqlite' AS base (or set "
+                     "llm_settings diff_base to the attached schema's name)."}};
+  EXPECT_EQ(c.Query("SELECT kind, message FROM llm_diff_comparability"), why);
+  // Another name: attached, then named in llm_settings diff_base.
+  c.Query("ATTACH '" + other + "' AS old");
+  EXPECT_EQ(c.Query("SELECT count(*) FROM llm_diff_kernels"), (Rows{{"0"}}));
+  c.Query("UPDATE llm_settings SET value = 'old' WHERE key = 'diff_base'");
+  EXPECT_EQ(c.Query("SELECT kernel_name, status FROM llm_diff_kernels WHERE status <> 'same'"),
+            (Rows{{"reshape_and_cache_kernel_flash", "changed"}}));
+  EXPECT_EQ(c.Query("SELECT message FROM llm_diff_comparability"), (Rows{{"comparable"}}));
+  // Detached again: empty, no error.
+  c.Query("DETACH old");
+  EXPECT_EQ(c.Query("SELECT count(*) FROM llm_diff_kernels"), (Rows{{"0"}}));
+  EXPECT_EQ(c.Query("SELECT count(*) FROM llm_diff_comparability WHERE kind = 'unavailable'"),
+            (Rows{{"1"}}));
 }
 
 }  // namespace

@@ -1,0 +1,280 @@
+-- Two traces side by side in SQL: the trace of `main` (after) against an
+-- ATTACHed export (before, the schema named by llm_settings diff_base,
+-- default 'base'):
+--   sqlite3 after.sqlite
+--   .load libnsysexplain
+--   ATTACH 'before.sqlite' AS base;
+--   SELECT * FROM llm_diff_kernels LIMIT 10;
+-- Each side is read through the datasets' hidden trace_schema column
+-- (`_nsys_kernel_stats WHERE trace_schema = 'base'`, ext/dataset_vtab.cc), in
+-- the connection's time window. The numbers are defined as those of
+-- nsys-explain-render --diff (report/diff.cc), which reads the llm_* views of
+-- each trace: the same columns before rounding, summed the same way. Without
+-- an attached diff_base schema every llm_diff_* view is empty except
+-- llm_diff_comparability, which says why.
+
+-- The two sides: ('before', diff_base) and ('after', 'main'); no rows when
+-- diff_base names no attached database.
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_sides(side, schema) AS
+WITH b(name) AS (
+  SELECT coalesce((SELECT value FROM temp.llm_settings WHERE key = 'diff_base'), 'base'))
+SELECT 'before', name FROM b
+WHERE name IN (SELECT name FROM pragma_database_list WHERE name <> 'temp')
+UNION ALL
+SELECT 'after', 'main' FROM b
+WHERE name IN (SELECT name FROM pragma_database_list WHERE name <> 'temp');
+
+-- Per side and kernel name, summed over devices (diff.cc: llm_top_kernels
+-- GROUP BY kernel_name).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_kernel_sides AS
+WITH cat AS MATERIALIZED (
+  SELECT d.side, c.kernel_name, c.category
+  FROM _nsys_diff_sides AS d
+  CROSS JOIN _nsys_kernel_category_names AS c ON c.trace_schema = d.schema)
+SELECT d.side, s.kernel_name, min(s.kernel) AS kernel, min(cat.category) AS category,
+       sum(s.calls) AS calls, round(total(round(s.total_ns / 1e6, 6)), 6) AS total_ms,
+       round(1000.0 * total(round(s.total_ns / 1e6, 6)) / sum(s.calls), 3) AS avg_us
+FROM _nsys_diff_sides AS d
+CROSS JOIN _nsys_kernel_stats AS s ON s.trace_schema = d.schema
+LEFT JOIN cat ON cat.side = d.side AND cat.kernel_name = s.kernel_name
+WHERE s.pid IS NULL
+GROUP BY d.side, s.kernel_name;
+
+-- Kernels of both traces by name, largest change of total time first.
+-- Example: SELECT kernel, status, before_total_ms, after_total_ms, delta_total_ms, delta_pct, before_avg_us, after_avg_us FROM llm_diff_kernels LIMIT 10;
+CREATE TEMP VIEW IF NOT EXISTS llm_diff_kernels(
+  kernel_name,      -- demangled kernel name (the join key)
+  kernel,           -- base name (nsys_kernel_base_name(kernel_name))
+  category,         -- kernel category (llm_kernel_category_rules; after, else before)
+  before_calls,     -- launches in the before trace (NULL: not in it)
+  after_calls,      -- launches in the after trace (NULL: not in it)
+  before_total_ms,  -- summed durations, all devices, before
+  after_total_ms,   -- the same, after
+  before_avg_us,    -- mean duration per call, before
+  after_avg_us,     -- mean duration per call, after
+  delta_total_ms,   -- after - before total (a missing side counts 0)
+  delta_pct,        -- delta / before total, 0..100 (NULL: new, vanished or before 0)
+  status            -- new, vanished, changed (total differs) or same
+) AS
+WITH k AS MATERIALIZED (SELECT * FROM _nsys_diff_kernel_sides),
+j AS (
+  SELECT n.kernel_name, coalesce(a.kernel, b.kernel) AS kernel,
+         coalesce(a.category, b.category) AS category, b.calls AS bc, a.calls AS ac,
+         b.total_ms AS bt, a.total_ms AS at, b.avg_us AS ba, a.avg_us AS aa,
+         coalesce(a.total_ms, 0) - coalesce(b.total_ms, 0) AS delta
+  FROM (SELECT DISTINCT kernel_name FROM k) AS n
+  LEFT JOIN k AS b ON b.side = 'before' AND b.kernel_name = n.kernel_name
+  LEFT JOIN k AS a ON a.side = 'after' AND a.kernel_name = n.kernel_name)
+SELECT kernel_name, kernel, category, bc, ac, bt, at, ba, aa, round(delta, 6),
+       CASE WHEN bt IS NOT NULL AND at IS NOT NULL AND bt <> 0
+            THEN round(1000.0 * delta / bt) / 10.0 END,
+       CASE WHEN bt IS NULL THEN 'new' WHEN at IS NULL THEN 'vanished'
+            WHEN delta = 0 THEN 'same' ELSE 'changed' END
+FROM j
+ORDER BY abs(delta) DESC, kernel_name;
+
+-- Decode steps per side (llm_step_summary: warm-up steps excluded).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_step_sides AS
+SELECT d.side, CASE WHEN s.warmup THEN 'warmup' ELSE s.phase END AS phase,
+       round((s.end_ns - s.start_ns) / 1e3, 3) AS duration_us
+FROM _nsys_diff_sides AS d CROSS JOIN _nsys_steps AS s ON s.trace_schema = d.schema;
+
+-- Kernel categories of both traces, largest change of total time first.
+-- Example: SELECT category, before_total_ms, after_total_ms, delta_total_ms, before_per_decode_step_us, after_per_decode_step_us FROM llm_diff_categories;
+CREATE TEMP VIEW IF NOT EXISTS llm_diff_categories(
+  category,                   -- from llm_kernel_category_rules, else other
+  before_calls,               -- launches, before (NULL: category not in it)
+  after_calls,                -- launches, after
+  before_total_ms,            -- summed kernel durations, all devices, before
+  after_total_ms,             -- the same, after
+  before_per_decode_step_us,  -- before total / before decode steps (NULL: no decode steps)
+  after_per_decode_step_us,   -- after total / after decode steps
+  delta_total_ms,             -- after - before total (a missing side counts 0)
+  delta_pct,                  -- delta / before total, 0..100 (NULL: new, vanished or before 0)
+  status                      -- new, vanished, changed or same
+) AS
+WITH steps AS MATERIALIZED (
+  SELECT side, count(*) AS n FROM _nsys_diff_step_sides WHERE phase = 'decode' GROUP BY side),
+c AS MATERIALIZED (
+  SELECT d.side, k.category, sum(k.calls) AS calls,
+         round(total(round(k.total_ns / 1e6, 6)), 6) AS total_ms,
+         round(1000.0 * total(round(k.total_ns / 1e6, 6))
+               / (SELECT nullif(n, 0) FROM steps WHERE steps.side = d.side), 3) AS per_step
+  FROM _nsys_diff_sides AS d
+  CROSS JOIN _nsys_kernel_categories AS k ON k.trace_schema = d.schema
+  WHERE k.pid IS NULL
+  GROUP BY d.side, k.category),
+j AS (
+  SELECT n.category, b.calls AS bc, a.calls AS ac, b.total_ms AS bt, a.total_ms AS at,
+         b.per_step AS bp, a.per_step AS ap,
+         coalesce(a.total_ms, 0) - coalesce(b.total_ms, 0) AS delta
+  FROM (SELECT DISTINCT category FROM c) AS n
+  LEFT JOIN c AS b ON b.side = 'before' AND b.category = n.category
+  LEFT JOIN c AS a ON a.side = 'after' AND a.category = n.category)
+SELECT category, bc, ac, bt, at, bp, ap, round(delta, 6),
+       CASE WHEN bt IS NOT NULL AND at IS NOT NULL AND bt <> 0
+            THEN round(1000.0 * delta / bt) / 10.0 END,
+       CASE WHEN bt IS NULL THEN 'new' WHEN at IS NULL THEN 'vanished'
+            WHEN delta = 0 THEN 'same' ELSE 'changed' END
+FROM j
+ORDER BY abs(delta) DESC, category;
+
+-- The headline numbers per side (the metrics of nsys-explain-render --diff).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_metric_sides(side, ord, metric, unit, gate, value) AS
+WITH sides AS MATERIALIZED (SELECT * FROM _nsys_diff_sides),
+steps AS MATERIALIZED (SELECT * FROM _nsys_diff_step_sides),
+cats AS MATERIALIZED (
+  SELECT d.side, total(round(k.total_ns / 1e6, 6)) AS ms, total(k.calls) AS calls
+  FROM sides AS d LEFT JOIN _nsys_kernel_categories AS k
+    ON k.trace_schema = d.schema AND k.pid IS NULL
+  GROUP BY d.side),
+idle AS MATERIALIZED (
+  SELECT d.side, count(g.device_id) AS gpus,
+         round(100.0 * total(round((g.window_end_ns - g.window_start_ns - g.busy_ns) / 1e6, 6))
+               / nullif(total(round((g.window_end_ns - g.window_start_ns) / 1e6, 6)), 0), 3)
+           AS idle_pct
+  FROM sides AS d LEFT JOIN _nsys_gpu_idle AS g ON g.trace_schema = d.schema
+  GROUP BY d.side),
+api AS MATERIALIZED (
+  SELECT d.side,
+         total(round(a.total_ns / 1e6, 6)) AS ms,
+         total(CASE WHEN a.kind IN ('host_sync', 'sync_copy')
+                    THEN round(a.total_ns / 1e6, 6) END) AS sync_ms
+  FROM sides AS d LEFT JOIN _nsys_api_calls AS a ON a.trace_schema = d.schema
+  GROUP BY d.side),
+ph(ord, phase) AS (VALUES (5, 'decode'), (8, 'prefill')),
+st AS (
+  SELECT d.side, ph.ord, ph.phase,
+         (SELECT round(nsys_percentile(duration_us, 50), 3) FROM steps AS s
+          WHERE s.side = d.side AND s.phase = ph.phase) AS p50,
+         (SELECT round(nsys_percentile(duration_us, 99), 3) FROM steps AS s
+          WHERE s.side = d.side AND s.phase = ph.phase) AS p99,
+         (SELECT nullif(count(*), 0) FROM steps AS s
+          WHERE s.side = d.side AND s.phase = ph.phase) AS n
+  FROM sides AS d, ph)
+SELECT side, 1, 'total_kernel_time_ms', 'ms', 'pct', ms FROM cats
+UNION ALL SELECT side, 2, 'kernels', '', '', calls FROM cats
+UNION ALL SELECT side, 3, 'gpus', '', '', gpus FROM idle
+UNION ALL SELECT side, 4, 'gpu_idle_pct', '%', 'pp', idle_pct FROM idle
+UNION ALL SELECT side, ord, phase || '_step_p50_us', 'us',
+                 CASE phase WHEN 'decode' THEN 'pct' ELSE '' END, p50 FROM st
+UNION ALL SELECT side, ord + 1, phase || '_step_p99_us', 'us',
+                 CASE phase WHEN 'decode' THEN 'pct' ELSE '' END, p99 FROM st
+UNION ALL SELECT side, ord + 2, phase || '_steps', '', '', n FROM st
+UNION ALL SELECT side, 11, 'sync_time_ms', 'ms', '', sync_ms FROM api
+UNION ALL SELECT side, 12, 'api_time_ms', 'ms', '', ms FROM api
+UNION ALL
+SELECT d.side, 13, 'window_s', 's', '',
+       (SELECT round(l.window_ns / 1e9, 6) FROM _nsys_launch_storm AS l
+        WHERE l.trace_schema = d.schema AND l.pid IS NULL AND l.launches > 0)
+FROM sides AS d;
+
+-- The headline numbers of both traces, as in diff.json's metrics.
+-- Example: SELECT metric, before, after, delta, delta_pct FROM llm_diff_summary;
+CREATE TEMP VIEW IF NOT EXISTS llm_diff_summary(
+  metric,     -- id (diff.json metrics[].id): total_kernel_time_ms, kernels, gpus,
+              -- gpu_idle_pct, decode/prefill_step_p50_us, _step_p99_us, _steps,
+              -- sync_time_ms, api_time_ms, window_s
+  unit,       -- ms, us, s, % or '' (a count)
+  before,     -- value in the before trace (NULL: not measurable there)
+  after,      -- value in the after trace
+  delta,      -- after - before
+  delta_pct,  -- delta / before, 0..100 (0 when both are 0; NULL when before is 0 or NULL)
+  gated       -- 1: --fail-on-regression gates it (gpu_idle_pct in points, the rest in %)
+) AS
+WITH m AS MATERIALIZED (SELECT * FROM _nsys_diff_metric_sides)
+SELECT a.metric, a.unit, b.value, a.value, a.value - b.value,
+       CASE WHEN b.value = 0 AND a.value = 0 THEN 0.0
+            WHEN b.value <> 0 THEN 100.0 * (a.value - b.value) / b.value END,
+       a.gate <> ''
+FROM m AS a JOIN m AS b ON b.side = 'before' AND b.metric = a.metric
+WHERE a.side = 'after'
+ORDER BY a.ord;
+
+-- Whether the two traces can be compared fairly (report/diff.cc's rules): the
+-- blockers and caveats, then one verdict row.
+-- Example: SELECT kind, message FROM llm_diff_comparability;
+CREATE TEMP VIEW IF NOT EXISTS llm_diff_comparability(
+  kind,     -- blocker (no fair comparison), caveat, verdict (last row: comparable,
+            -- comparable with caveats or not comparable) or unavailable (no
+            -- diff_base schema attached: the other llm_diff_* views are empty)
+  message   -- the reason, or the verdict
+) AS
+WITH base(name) AS (
+  SELECT coalesce((SELECT value FROM temp.llm_settings WHERE key = 'diff_base'), 'base')),
+sides AS MATERIALIZED (SELECT * FROM _nsys_diff_sides),
+m AS MATERIALIZED (SELECT * FROM _nsys_diff_metric_sides),
+k AS MATERIALIZED (SELECT status FROM llm_diff_kernels),
+info AS MATERIALIZED (
+  SELECT d.side, d.schema,
+         (SELECT group_concat(value, ', ') FROM _nsys_trace_info AS t
+          WHERE t.trace_schema = d.schema AND t.key = 'gpu_name') AS gpu,
+         (SELECT mode FROM _nsys_cuda_graph_mode AS g WHERE g.trace_schema = d.schema) AS mode,
+         (SELECT graph_launch_calls FROM _nsys_cuda_graph_mode AS g
+          WHERE g.trace_schema = d.schema) AS graphs,
+         (SELECT file FROM pragma_database_list WHERE name = d.schema) AS file
+  FROM sides AS d),
+mb AS (SELECT metric, value FROM m WHERE side = 'before'),
+ma AS (SELECT metric, value FROM m WHERE side = 'after'),
+ib AS (SELECT * FROM info WHERE side = 'before'),
+ia AS (SELECT * FROM info WHERE side = 'after'),
+w AS (SELECT b.value AS b, a.value AS a FROM mb AS b JOIN ma AS a USING (metric)
+      WHERE metric = 'window_s'),
+g AS (SELECT b.value AS b, a.value AS a FROM mb AS b JOIN ma AS a USING (metric)
+      WHERE metric = 'gpus'),
+kt AS (SELECT b.value AS b, a.value AS a FROM mb AS b JOIN ma AS a USING (metric)
+       WHERE metric = 'total_kernel_time_ms'),
+r(ord, kind, message) AS (
+  SELECT 1, 'unavailable',
+         printf('No schema ''%s'' is attached: ATTACH ''before.sqlite'' AS %s (or set '
+                || 'llm_settings diff_base to the attached schema''s name).', name, name)
+  FROM base WHERE NOT EXISTS (SELECT 1 FROM sides)
+  UNION ALL
+  SELECT 2, 'blocker', ib.schema || ' (before) has no kernels' FROM ib, kt
+  WHERE coalesce(kt.b, 0) <= 0
+  UNION ALL
+  SELECT 3, 'blocker', 'main (after) has no kernels' FROM kt WHERE coalesce(kt.a, 0) <= 0
+  UNION ALL
+  SELECT 4, 'blocker', 'no kernel name is in both traces' FROM kt
+  WHERE kt.b > 0 AND kt.a > 0 AND NOT EXISTS (SELECT 1 FROM k WHERE status IN ('same', 'changed'))
+  UNION ALL
+  SELECT 5, 'blocker', printf('different GPU models (%s vs %s)', ib.gpu, ia.gpu) FROM ib, ia
+  WHERE ib.gpu <> '' AND ia.gpu <> '' AND ib.gpu <> ia.gpu
+  UNION ALL
+  SELECT 6, 'blocker', printf('different GPU counts (%d vs %d)', g.b, g.a) FROM g
+  WHERE g.b <> g.a
+  UNION ALL
+  SELECT 7, 'blocker',
+         CASE WHEN ib.file <> '' AND ib.file = ia.file THEN 'the same file twice'
+              ELSE 'the traces are identical in every compared number (the same trace twice?)'
+         END
+  FROM ib, ia
+  WHERE (ib.file <> '' AND ib.file = ia.file)
+     OR (EXISTS (SELECT 1 FROM k)
+         AND NOT EXISTS (SELECT 1 FROM k WHERE status <> 'same')
+         AND NOT EXISTS (SELECT 1 FROM mb JOIN ma USING (metric)
+                         WHERE mb.value IS NOT ma.value))
+  UNION ALL
+  SELECT 8, 'caveat',
+         printf('different CUDA-graph trace modes (%s vs %s): in graph mode the graphs'' '
+                || 'kernels are not in the kernel table', ib.mode, ia.mode)
+  FROM ib, ia WHERE ib.mode IS NOT ia.mode
+  UNION ALL
+  SELECT 9, 'caveat',
+         printf('CUDA graphs in %s only: launch overhead and step times change with them',
+                CASE WHEN coalesce(ib.graphs, 0) > 0 THEN 'before' ELSE 'after' END)
+  FROM ib, ia WHERE (coalesce(ib.graphs, 0) > 0) <> (coalesce(ia.graphs, 0) > 0)
+  UNION ALL
+  SELECT 10, 'caveat',
+         printf('kernel windows of very different length (%.3f s vs %.3f s): compare per '
+                || 'call (avg_us) and per step, not totals', w.b, w.a)
+  FROM w WHERE w.b > 0 AND w.a > 0 AND max(w.b / w.a, w.a / w.b) > 2)
+SELECT kind, message FROM (
+  SELECT ord, kind, message FROM r
+  UNION ALL
+  SELECT 99, 'verdict',
+         CASE WHEN EXISTS (SELECT 1 FROM r WHERE kind = 'blocker') THEN 'not comparable'
+              WHEN EXISTS (SELECT 1 FROM r WHERE kind = 'caveat') THEN 'comparable with caveats'
+              ELSE 'comparable' END
+  WHERE EXISTS (SELECT 1 FROM sides))
+ORDER BY ord;
