@@ -24,21 +24,61 @@ UNION ALL
 SELECT 'after', 'main' FROM b
 WHERE name IN (SELECT name FROM pragma_database_list WHERE name <> 'temp');
 
--- Per side and kernel name, summed over devices (diff.cc: llm_top_kernels
--- GROUP BY kernel_name).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_kernel_sides AS
+-- Decode steps per side (llm_step_summary: warm-up steps excluded).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_step_sides AS
+SELECT d.side, CASE WHEN s.warmup THEN 'warmup' ELSE s.phase END AS phase,
+       round((s.end_ns - s.start_ns) / 1e3, 3) AS duration_us
+FROM _nsys_diff_sides AS d CROSS JOIN _nsys_steps AS s ON s.trace_schema = d.schema;
+
+-- Per side, the rows llm_diff_kernels and llm_diff_categories pair up: what
+-- = 'kernel' (key = kernel name, summed over devices as diff.cc sums
+-- llm_top_kernels; per = avg_us per call) or 'category' (diff.cc:
+-- llm_kernel_categories; per = us per decode step).
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_sided(what, key, side, calls, total_ms, per, kernel,
+                                                category) AS
 WITH cat AS MATERIALIZED (
   SELECT d.side, c.kernel_name, c.category
   FROM _nsys_diff_sides AS d
-  CROSS JOIN _nsys_kernel_category_names AS c ON c.trace_schema = d.schema)
-SELECT d.side, s.kernel_name, min(s.kernel) AS kernel, min(cat.category) AS category,
-       sum(s.calls) AS calls, round(total(round(s.total_ns / 1e6, 6)), 6) AS total_ms,
-       round(1000.0 * total(round(s.total_ns / 1e6, 6)) / sum(s.calls), 3) AS avg_us
+  CROSS JOIN _nsys_kernel_category_names AS c ON c.trace_schema = d.schema),
+steps AS MATERIALIZED (
+  SELECT side, count(*) AS n FROM _nsys_diff_step_sides WHERE phase = 'decode' GROUP BY side)
+SELECT 'kernel', s.kernel_name, d.side, sum(s.calls),
+       round(total(round(s.total_ns / 1e6, 6)), 6),
+       round(1000.0 * total(round(s.total_ns / 1e6, 6)) / sum(s.calls), 3),
+       min(s.kernel), min(cat.category)
 FROM _nsys_diff_sides AS d
 CROSS JOIN _nsys_kernel_stats AS s ON s.trace_schema = d.schema
 LEFT JOIN cat ON cat.side = d.side AND cat.kernel_name = s.kernel_name
 WHERE s.pid IS NULL
-GROUP BY d.side, s.kernel_name;
+GROUP BY d.side, s.kernel_name
+UNION ALL
+SELECT 'category', k.category, d.side, sum(k.calls),
+       round(total(round(k.total_ns / 1e6, 6)), 6),
+       round(1000.0 * total(round(k.total_ns / 1e6, 6))
+             / (SELECT nullif(n, 0) FROM steps WHERE steps.side = d.side), 3),
+       NULL, k.category
+FROM _nsys_diff_sides AS d
+CROSS JOIN _nsys_kernel_categories AS k ON k.trace_schema = d.schema
+WHERE k.pid IS NULL
+GROUP BY d.side, k.category;
+
+-- Both sides of each (what, key), with diff.cc's delta, delta_pct and status.
+CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_pairs AS
+WITH x AS MATERIALIZED (SELECT * FROM _nsys_diff_sided),
+j AS (
+  SELECT n.what, n.key, coalesce(a.kernel, b.kernel) AS kernel,
+         coalesce(a.category, b.category) AS category, b.calls AS bc, a.calls AS ac,
+         b.total_ms AS bt, a.total_ms AS at, b.per AS bp, a.per AS ap,
+         coalesce(a.total_ms, 0) - coalesce(b.total_ms, 0) AS delta
+  FROM (SELECT DISTINCT what, key FROM x) AS n
+  LEFT JOIN x AS b ON b.side = 'before' AND b.what = n.what AND b.key = n.key
+  LEFT JOIN x AS a ON a.side = 'after' AND a.what = n.what AND a.key = n.key)
+SELECT what, key, kernel, category, bc, ac, bt, at, bp, ap, round(delta, 6) AS delta,
+       CASE WHEN bt IS NOT NULL AND at IS NOT NULL AND bt <> 0
+            THEN round(1000.0 * delta / bt) / 10.0 END AS delta_pct,
+       CASE WHEN bt IS NULL THEN 'new' WHEN at IS NULL THEN 'vanished'
+            WHEN delta = 0 THEN 'same' ELSE 'changed' END AS status
+FROM j;
 
 -- Kernels of both traces by name, largest change of total time first.
 -- Example: SELECT kernel, status, before_total_ms, after_total_ms, delta_total_ms, delta_pct, before_avg_us, after_avg_us FROM llm_diff_kernels LIMIT 10;
@@ -56,28 +96,9 @@ CREATE TEMP VIEW IF NOT EXISTS llm_diff_kernels(
   delta_pct,        -- delta / before total, 0..100 (NULL: new, vanished or before 0)
   status            -- new, vanished, changed (total differs) or same
 ) AS
-WITH k AS MATERIALIZED (SELECT * FROM _nsys_diff_kernel_sides),
-j AS (
-  SELECT n.kernel_name, coalesce(a.kernel, b.kernel) AS kernel,
-         coalesce(a.category, b.category) AS category, b.calls AS bc, a.calls AS ac,
-         b.total_ms AS bt, a.total_ms AS at, b.avg_us AS ba, a.avg_us AS aa,
-         coalesce(a.total_ms, 0) - coalesce(b.total_ms, 0) AS delta
-  FROM (SELECT DISTINCT kernel_name FROM k) AS n
-  LEFT JOIN k AS b ON b.side = 'before' AND b.kernel_name = n.kernel_name
-  LEFT JOIN k AS a ON a.side = 'after' AND a.kernel_name = n.kernel_name)
-SELECT kernel_name, kernel, category, bc, ac, bt, at, ba, aa, round(delta, 6),
-       CASE WHEN bt IS NOT NULL AND at IS NOT NULL AND bt <> 0
-            THEN round(1000.0 * delta / bt) / 10.0 END,
-       CASE WHEN bt IS NULL THEN 'new' WHEN at IS NULL THEN 'vanished'
-            WHEN delta = 0 THEN 'same' ELSE 'changed' END
-FROM j
-ORDER BY abs(delta) DESC, kernel_name;
-
--- Decode steps per side (llm_step_summary: warm-up steps excluded).
-CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_step_sides AS
-SELECT d.side, CASE WHEN s.warmup THEN 'warmup' ELSE s.phase END AS phase,
-       round((s.end_ns - s.start_ns) / 1e3, 3) AS duration_us
-FROM _nsys_diff_sides AS d CROSS JOIN _nsys_steps AS s ON s.trace_schema = d.schema;
+SELECT key, kernel, category, bc, ac, bt, at, bp, ap, delta, delta_pct, status
+FROM _nsys_diff_pairs WHERE what = 'kernel'
+ORDER BY abs(delta) DESC, key;
 
 -- Kernel categories of both traces, largest change of total time first.
 -- Example: SELECT category, before_total_ms, after_total_ms, delta_total_ms, before_per_decode_step_us, after_per_decode_step_us FROM llm_diff_categories;
@@ -93,31 +114,9 @@ CREATE TEMP VIEW IF NOT EXISTS llm_diff_categories(
   delta_pct,                  -- delta / before total, 0..100 (NULL: new, vanished or before 0)
   status                      -- new, vanished, changed or same
 ) AS
-WITH steps AS MATERIALIZED (
-  SELECT side, count(*) AS n FROM _nsys_diff_step_sides WHERE phase = 'decode' GROUP BY side),
-c AS MATERIALIZED (
-  SELECT d.side, k.category, sum(k.calls) AS calls,
-         round(total(round(k.total_ns / 1e6, 6)), 6) AS total_ms,
-         round(1000.0 * total(round(k.total_ns / 1e6, 6))
-               / (SELECT nullif(n, 0) FROM steps WHERE steps.side = d.side), 3) AS per_step
-  FROM _nsys_diff_sides AS d
-  CROSS JOIN _nsys_kernel_categories AS k ON k.trace_schema = d.schema
-  WHERE k.pid IS NULL
-  GROUP BY d.side, k.category),
-j AS (
-  SELECT n.category, b.calls AS bc, a.calls AS ac, b.total_ms AS bt, a.total_ms AS at,
-         b.per_step AS bp, a.per_step AS ap,
-         coalesce(a.total_ms, 0) - coalesce(b.total_ms, 0) AS delta
-  FROM (SELECT DISTINCT category FROM c) AS n
-  LEFT JOIN c AS b ON b.side = 'before' AND b.category = n.category
-  LEFT JOIN c AS a ON a.side = 'after' AND a.category = n.category)
-SELECT category, bc, ac, bt, at, bp, ap, round(delta, 6),
-       CASE WHEN bt IS NOT NULL AND at IS NOT NULL AND bt <> 0
-            THEN round(1000.0 * delta / bt) / 10.0 END,
-       CASE WHEN bt IS NULL THEN 'new' WHEN at IS NULL THEN 'vanished'
-            WHEN delta = 0 THEN 'same' ELSE 'changed' END
-FROM j
-ORDER BY abs(delta) DESC, category;
+SELECT key, bc, ac, bt, at, bp, ap, delta, delta_pct, status
+FROM _nsys_diff_pairs WHERE what = 'category'
+ORDER BY abs(delta) DESC, key;
 
 -- The headline numbers per side (the metrics of nsys-explain-render --diff).
 CREATE TEMP VIEW IF NOT EXISTS _nsys_diff_metric_sides(side, ord, metric, unit, gate, value) AS
