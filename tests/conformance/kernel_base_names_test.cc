@@ -27,9 +27,11 @@ TEST(KernelBaseNames, GoldenListOfEveryTraceAndSeedName) {
 TEST(KernelBaseNames, EveryKernelViewAgreesWithTheFunction) {
   CONFORMANCE_REQUIRE_TRACE("nsysai_mfu_2gpu_before");
   auto db = OpenTrace("nsysai_mfu_2gpu_before", true);
+  // llm_diff_kernels compares main with `base`: the same trace.
+  db->Exec("ATTACH '" + TracePath("nsysai_mfu_2gpu_before") + "' AS base");
   for (const char* v : {"llm_top_kernels", "llm_kernels_by_pid", "llm_kernel_tails",
                         "llm_launch_latency", "llm_launch_latency_by_stream",
-                        "llm_tiny_kernels"}) {
+                        "llm_tiny_kernels", "llm_diff_kernels"}) {
     SCOPED_TRACE(v);
     EXPECT_GT(db->Int(std::string("SELECT count(*) FROM ") + v), 0);
     EXPECT_EQ(db->Int(std::string("SELECT count(*) FROM ") + v +
@@ -40,11 +42,11 @@ TEST(KernelBaseNames, EveryKernelViewAgreesWithTheFunction) {
   EXPECT_EQ(db->Int("SELECT count(*) FROM sqlite_temp_master AS m, "
                     "pragma_table_info(m.name) AS c WHERE m.type = 'view' "
                     "AND m.name LIKE 'llm\\_%' ESCAPE '\\' AND c.name = 'kernel_name'"),
-            6);
+            7);
   EXPECT_EQ(db->Int("SELECT count(*) FROM sqlite_temp_master AS m, "
                     "pragma_table_info(m.name) AS c WHERE m.type = 'view' "
                     "AND m.name LIKE 'llm\\_%' ESCAPE '\\' AND c.name = 'kernel'"),
-            6);
+            7);
 }
 
 }  // namespace

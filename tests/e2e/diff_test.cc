@@ -280,6 +280,41 @@ TEST_F(SqlDiff, SelfDiffIsZeroAndNotComparable) {
   EXPECT_EQ(Sha(one), sha);
 }
 
+TEST_F(SqlDiff, BothSidesReadTheConnectionsWindow) {
+  const std::string before = Synth("before", {});
+  const std::string after = Synth("after", {"--kernel-scale", "reshape_and_cache=2"});
+  auto c = Attach(after, before);
+  const std::string total =
+      "SELECT total(total_ns) FROM _nsys_kernel_stats WHERE pid IS NULL";
+  const std::string whole_a = c->Query(total)[0][0];
+  const std::string whole_b = c->Query(total + " AND trace_schema = 'base'")[0][0];
+  EXPECT_NE(whole_a, whole_b);
+  // trace_schema = 'base' points the unconstrained reads at base; the
+  // constraint still reads main.
+  c->Query("UPDATE llm_settings SET value = 'base' WHERE key = 'trace_schema'");
+  EXPECT_EQ(c->Query(total)[0][0], whole_b);
+  EXPECT_EQ(c->Query(total + " AND trace_schema = 'main'")[0][0], whole_a);
+  c->Query("UPDATE llm_settings SET value = NULL WHERE key = 'trace_schema'");
+  // A window: both sides are cut to it (the same generator timeline).
+  const std::string nth = "(SELECT start FROM CUPTI_ACTIVITY_KIND_KERNEL ORDER BY start LIMIT 1 "
+                          "OFFSET ";
+  Rows ext = c->Query("SELECT " + nth + "1000), " + nth + "3000)");
+  c->Query("UPDATE llm_settings SET value = " + ext[0][0] + " WHERE key = 'window_from_ns'");
+  c->Query("UPDATE llm_settings SET value = " + ext[0][1] + " WHERE key = 'window_to_ns'");
+  const std::string win_a = c->Query(total)[0][0];
+  const std::string win_b = c->Query(total + " AND trace_schema = 'base'")[0][0];
+  EXPECT_LT(std::stod(win_a), std::stod(whole_a));
+  EXPECT_LT(std::stod(win_b), std::stod(whole_b));
+  c->Query("UPDATE llm_settings SET value = 'base' WHERE key = 'trace_schema'");
+  EXPECT_EQ(c->Query(total)[0][0], win_b);
+  c->Query("UPDATE llm_settings SET value = NULL WHERE key = 'trace_schema'");
+  EXPECT_EQ(c->Query("SELECT before, after FROM llm_diff_summary "
+                     "WHERE metric = 'total_kernel_time_ms'"),
+            c->Query("SELECT (SELECT total(round(total_ns / 1e6, 6)) FROM "
+                     "_nsys_kernel_categories WHERE pid IS NULL AND trace_schema = 'base'), "
+                     "total(total_ms) FROM llm_kernel_categories"));
+}
+
 TEST_F(SqlDiff, NoAttachedSchemaGivesNoRowsAndSaysWhy) {
   const std::string one = Synth("one", {});
   const std::string other = Synth("other", {"--kernel-scale", "reshape_and_cache=2"});

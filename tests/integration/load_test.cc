@@ -64,7 +64,7 @@ TEST(Load, TwiceOnSameConnection) {
   // Same objects, user edits kept, defaults not inserted twice.
   EXPECT_EQ(c.Int("SELECT count(*) FROM sqlite_temp_master"), views);
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_phase_map"), 7);
-  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_settings"), 13);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_settings"), 14);
   EXPECT_EQ(c.Int("SELECT calls FROM llm_top_kernels"), 1);
   EXPECT_EQ(c.Int("SELECT nsys_union_ns(start, \"end\") FROM "
                   "CUPTI_ACTIVITY_KIND_KERNEL"),
