@@ -38,9 +38,13 @@ Schema Schema::Probe(sqlite3* db, const std::string& schema) {
     while (st.Step()) s.tables[st.Text(0)];
   }
   {
-    Stmt st(db, "SELECT name FROM pragma_table_list WHERE schema = ?1 AND wr");
-    sqlite3_bind_text(st.get(), 1, schema.c_str(), -1, kTransient);
-    while (st.Step()) s.without_rowid.insert(st.Text(0));
+    // PRAGMA <schema>.table_list lists only that schema: the table-valued
+    // pragma_table_list lists every schema, and counting the columns of each
+    // TEMP view resolves all of the view pack's views (~150 ms per
+    // connection). Columns: schema, name, type, ncol, wr, strict.
+    Stmt st(db, "PRAGMA " + QuoteIdent(schema) + ".table_list");
+    while (st.Step())
+      if (st.Int(4) != 0) s.without_rowid.insert(st.Text(1));
   }
   for (auto& [name, cols] : s.tables) {
     Stmt st(db, "SELECT name FROM pragma_table_info(?1, ?2)");
