@@ -178,6 +178,24 @@ Diff BuildDiff(Db& before, Db& after, const std::string& before_path,
        {"device_id", "before_busy_ms", "after_busy_ms", "before_idle_ms", "after_idle_ms",
         "delta_idle_ms", "before_idle_pct_of_window", "after_idle_pct_of_window"}});
   d.tables.push_back(
+      {"sync", "Synchronization calls",
+       "llm_sync_calls by API name (host-blocking or not), summed over processes.",
+       Compare(before, after,
+               "SELECT api_name, min(kind) AS kind, sum(call_count) AS calls, "
+               "round(total(total_time_ms), 6) AS total_ms FROM llm_sync_calls GROUP BY api_name",
+               2, "total_ms"),
+       {"api_name", "kind", "before_calls", "after_calls", "before_total_ms", "after_total_ms",
+        "delta_total_ms", "delta_pct", "status"}});
+  d.tables.push_back(
+      {"memcpy", "Memory copies by direction",
+       "llm_memcpy by direction, summed over processes and devices (GPU time of the copies).",
+       Compare(before, after,
+               "SELECT direction, sum(copies) AS copies, round(total(total_mb), 6) AS total_mb, "
+               "round(total(total_time_ms), 6) AS total_ms FROM llm_memcpy GROUP BY direction",
+               1, "total_ms"),
+       {"direction", "before_copies", "after_copies", "before_total_mb", "after_total_mb",
+        "before_total_ms", "after_total_ms", "delta_total_ms", "delta_pct", "status"}});
+  d.tables.push_back(
       {"api", "CUDA API calls", "llm_api_calls by base name, summed over processes.",
        Compare(before, after,
                "SELECT base_name, min(kind) AS kind, sum(call_count) AS calls, "

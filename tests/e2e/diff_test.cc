@@ -93,6 +93,32 @@ TEST_F(Diff, FindsExactlyTheKernelTheGeneratorSlowedDown) {
   EXPECT_TRUE(Exists(dir_ / "out/diff.md"));
   EXPECT_TRUE(Exists(dir_ / "out/tables/diff_kernels.csv"));
 
+  // Memory copies, which the generator did not change: every direction the
+  // same on both sides, the copy count that of the raw memcpy table. Sync
+  // calls: the same calls, each waiting no less (the GPU work it waits for
+  // grew), and together at most the added kernel time longer.
+  for (const char* t : {"memcpy", "sync"}) {
+    EXPECT_FALSE(d["tables"][t]["rows"].empty()) << t;
+    EXPECT_TRUE(Exists(dir_ / ("out/tables/diff_" + std::string(t) + ".csv"))) << t;
+  }
+  const json& mc = d["tables"]["memcpy"];
+  for (const auto& row : mc["rows"]) EXPECT_EQ(row.back(), "same") << row.dump();
+  const json& sy = d["tables"]["sync"];
+  double sync_delta_ms = 0;
+  for (const auto& row : sy["rows"]) {
+    EXPECT_EQ(Get(sy, row, "before_calls"), Get(sy, row, "after_calls")) << row.dump();
+    EXPECT_GE(Get(sy, row, "delta_total_ms"), 0) << row.dump();
+    sync_delta_ms += Get(sy, row, "delta_total_ms");
+  }
+  const double kernel_delta_ms =
+      Get(k, Row(k, "kernel_name", "reshape_and_cache_kernel_flash"), "delta_total_ms");
+  EXPECT_LE(sync_delta_ms, kernel_delta_ms + 1e-3);
+  double copies = 0;
+  for (const auto& row : mc["rows"]) copies += Get(mc, row, "before_copies");
+  Conn raw(before);
+  EXPECT_EQ(std::to_string(int64_t(copies)),
+            raw.Query("SELECT count(*) FROM CUPTI_ACTIVITY_KIND_MEMCPY")[0][0]);
+
   // The gate: total GPU kernel time grew by exactly the slowed kernel's time.
   double total_pct = NAN;
   for (const auto& m : d["metrics"])
