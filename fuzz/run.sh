@@ -29,8 +29,8 @@ echo "== fuzz: build ($build)"
 t0=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNSYSEXPLAIN_FUZZ=ON \
-  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
-  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only -DNDEBUG" \
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
   -DNSYSEXPLAIN_BUILD_TESTS=OFF >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build" -j "$jobs" --target $harnesses

@@ -763,7 +763,15 @@ OutputFiles RenderRanks(const std::vector<std::string>& traces, const RankRender
       }
     }
   };
-  const size_t jobs = std::max<size_t>(1, std::min<size_t>(size_t(o.jobs), traces.size()));
+  uint64_t largest = 0;
+  for (const std::string& t : traces) {
+    std::error_code ec;
+    uint64_t n = std::filesystem::file_size(t, ec);
+    if (!ec) largest = std::max(largest, n);
+  }
+  const size_t jobs = JobsWithinMemory(
+      std::min<size_t>(size_t(std::max(o.jobs, 1)), traces.size()), AvailableMemoryBytes(),
+      largest);
   std::vector<std::thread> pool;
   for (size_t j = 1; j < jobs; ++j) pool.emplace_back(work);
   work();

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "db.h"
+#include "jobs.h"
 #include "output_dir.h"
 #include "report.h"
 
@@ -44,6 +45,7 @@ struct RankRenderOptions {
   bool md = true, json = true, csv = true, html = true;
   int jobs = 2;  // traces rendered at once
 };
+
 
 // The per-rank report files (under ranks/<stem>/) and the merged report, for
 // one atomic WriteOutDir. Throws FatalError about the first bad trace.

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "e2e_util.h"
+#include "jobs.h"
 
 namespace e2e {
 namespace {
@@ -355,6 +356,27 @@ TEST_F(Ranks, BadInputWritesNothing) {
   EXPECT_EQ(
       Render({a, "--merge", dir_ / "good/ranks/a/report.json", "--out", dir_ / "o"}).exit_code, 64);
   EXPECT_EQ(Render({a, b, "--jobs", "0", "--out", dir_ / "o"}).exit_code, 64);
+}
+
+}  // namespace
+}  // namespace e2e
+
+namespace e2e {
+namespace {
+
+// --jobs is capped by the memory the traces need at once (0.8 bytes of peak
+// RSS per byte of the largest trace), never below 1.
+TEST(RankJobs, WithinMemory) {
+  using nsysexplain::render::JobsWithinMemory;
+  const uint64_t gib = uint64_t(1) << 30;
+  EXPECT_EQ(JobsWithinMemory(2, 0, gib), 2u);            // memory unknown: as asked
+  EXPECT_EQ(JobsWithinMemory(2, 10 * gib, gib), 2u);     // room for both
+  EXPECT_EQ(JobsWithinMemory(4, 2 * gib, gib), 2u);      // 2 GiB / 0.8 GiB = 2.5
+  EXPECT_EQ(JobsWithinMemory(8, 8 * gib, 2 * gib), 5u);  // 8 / 1.6 = 5
+  EXPECT_EQ(JobsWithinMemory(2, gib / 2, gib), 1u);      // not even one fits: still one
+  EXPECT_EQ(JobsWithinMemory(1, 100 * gib, gib), 1u);
+  EXPECT_EQ(JobsWithinMemory(0, 100 * gib, gib), 1u);
+  EXPECT_GT(nsysexplain::render::AvailableMemoryBytes(), 0u);  // Linux: /proc/meminfo
 }
 
 }  // namespace
