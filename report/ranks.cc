@@ -17,6 +17,7 @@
 #include <thread>
 #include <tuple>
 
+#include "core/percentile.h"
 #include "errors.h"
 #include "md_writer.h"
 #include "render.h"
@@ -228,12 +229,8 @@ void ReadDoc(const json& doc, const std::string& source, std::vector<FileIn>* fi
   }
 }
 
-std::optional<double> Median(std::vector<double> v) {
-  if (v.empty()) return std::nullopt;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+// The mean of the two middle values for an even count, as nsys's median.
+std::optional<double> Median(std::vector<double> v) { return core::PercentileInPlace(v, 50); }
 
 Cell Opt(const std::optional<double>& v) { return v ? Cell::Real(*v) : Cell::Null(); }
 Cell R3(double v) { return Cell::Real(std::round(v * 1000) / 1000); }
