@@ -27,6 +27,7 @@
 #include "core/global_tid.h"
 #include "core/interval_union.h"
 #include "core/kernel_name.h"
+#include "core/nccl.h"
 #include "core/percentile.h"
 #include "analyses/kernel_categories.h"
 #include "datasets.h"
@@ -121,7 +122,12 @@ void NameFunc(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     std::string out;
     if (kMode == 0) out = std::string(core::ApiBaseName(in));
     else if (kMode == 1) out = core::ApiKindName(core::ClassifyApi(in));
-    else out = core::KernelBaseName(in);
+    else if (kMode == 2) out = core::KernelBaseName(in);
+    else {
+      std::string_view c = core::NcclCollective(in);
+      if (c.empty()) return;  // not an NCCL name: NULL
+      out = std::string(c);
+    }
     sqlite3_result_text(ctx, out.data(), static_cast<int>(out.size()),
                         kTransient);
   });
@@ -450,6 +456,11 @@ const FnInfo kPid{"nsys_pid", 1, 1, "nsys_pid(global_id)",
     "and parameters (namespaces kept; mangled _Z names unchanged).",
     "SELECT nsys_kernel_base_name('void flash::flash_fwd_kernel<Flash_fwd_kernel_traits<"
     "(int)128>, (bool)1>(flash::Flash_fwd_params)')"},
+  kNccl{"nsys_nccl_collective", 1, 1, "nsys_nccl_collective(name)",
+    "Collective of an NCCL kernel or NVTX range name (AllReduce, AllGather, ReduceScatter, "
+    "Broadcast, Reduce, SendRecv, Send, Recv, AllToAll; Other), NULL when the name has no "
+    "\"nccl\"; what llm_nccl and llm_nccl_nvtx group by.",
+    "SELECT nsys_nccl_collective('nccl:all_reduce')"},
   kVersion{"nsys_version", 0, 0, "nsys_version()", "Version of the extension.",
     "SELECT nsys_version()"},
   kBuild{"nsys_build_info", 0, 0, "nsys_build_info()",
@@ -483,6 +494,7 @@ const ScalarDef kScalars[] = {
     {&kVm, IdFunc<core::VmOf>},         {&kHw, IdFunc<core::HwOf>},
     {&kPkey, IdFunc<core::ProcessKey>}, {&kBase, NameFunc<0>},
     {&kKind, NameFunc<1>},              {&kKbase, NameFunc<2>},
+    {&kNccl, NameFunc<3>},
     {&kVersion, VersionFunc},           {&kBuild, BuildInfoFunc},
 };
 

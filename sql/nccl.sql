@@ -60,6 +60,41 @@ CREATE TEMP VIEW IF NOT EXISTS llm_nccl_instances(
 SELECT i.pid, i.device_id, c.collective, i.instance, i.start_ns, i.end_ns
 FROM _nsys_nccl_instances AS i JOIN _nsys_nccl_collectives AS c ON c.id = i.collective;
 
+-- NCCL NVTX ranges (host side): NCCL's own ranges (the API calls
+-- ncclAllReduce, ncclSend, ncclGroupEnd, ...: a name "nccl" + upper-case
+-- letter, or any range of a domain named NCCL) and a framework's ranges
+-- around a collective (PyTorch ProcessGroupNCCL's "nccl:all_reduce"; the
+-- emit_nvtx suffixes ", op_id = N", ", seq = N", ", sizes = [...]" folded).
+-- Their time is the host call (enqueue; ncclGroupEnd launches the group),
+-- not the GPU communication, which is llm_nccl.
+-- Example: SELECT pid, source, range_name, collective, count, total_ms FROM llm_nccl_nvtx;
+CREATE TEMP VIEW IF NOT EXISTS llm_nccl_nvtx(
+  pid,          -- OS process id (from globalTid)
+  domain,       -- NVTX domain ('' = default, '<domain N>' = undeclared, as llm_nvtx_ranges)
+  source,       -- nccl_api (NCCL's ranges) or framework ("nccl:..." ranges)
+  range_name,   -- range name, emit_nvtx suffixes cut off
+  collective,   -- nsys_nccl_collective(range_name): AllReduce, ..., Other
+  count,        -- closed ranges
+  total_ms,     -- summed host wall time
+  avg_us,       -- mean
+  max_us,       -- longest
+  open_count    -- ranges without an end
+) AS
+SELECT pid, domain, source, name, nsys_nccl_collective(name), sum(count),
+       round(total(total_ns) / 1e6, 6), round(total(total_ns) / 1e3 / nullif(sum(count), 0), 3),
+       round(max(CASE WHEN count > 0 THEN max_ns END) / 1e3, 3), sum(open_count)
+FROM (SELECT pid, domain, count, total_ns, max_ns, open_count, source,
+             CASE WHEN source = 'framework' AND instr(range_name, ', ') > 0
+                  THEN substr(range_name, 1, instr(range_name, ', ') - 1)
+                  ELSE range_name END AS name
+      FROM (SELECT *, CASE WHEN range_name GLOB 'nccl[A-Z]*' OR upper(domain) = 'NCCL'
+                           THEN 'nccl_api'
+                           WHEN range_name LIKE 'nccl:%' THEN 'framework' END AS source
+            FROM _nsys_nvtx_ranges)
+      WHERE source IS NOT NULL)
+GROUP BY pid, domain, source, name
+ORDER BY pid, total(total_ns) DESC, name;
+
 INSERT OR IGNORE INTO llm_settings(key, value) VALUES
   ('nccl_skew_warn_us', 100);  -- nccl_rank_skew finding when a collective's mean start skew reaches this
 
@@ -90,20 +125,24 @@ WHERE avg_skew_us >= (SELECT CAST(value AS REAL) FROM temp.llm_settings
                       WHERE key = 'nccl_skew_warn_us');
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_needs AS
-SELECT 'nccl', EXISTS (SELECT 1 FROM _nsys_nccl),
-       CASE WHEN NOT EXISTS (SELECT 1 FROM _nsys_nccl)
-            THEN 'no NCCL kernels (kernel names containing "nccl") in the kernel table' END;
+SELECT 'nccl', seen, CASE WHEN NOT seen
+            THEN 'no NCCL kernels (kernel names containing "nccl") in the kernel table '
+                 || 'and no NCCL NVTX ranges' END
+FROM (SELECT EXISTS (SELECT 1 FROM _nsys_nccl) OR EXISTS (SELECT 1 FROM llm_nccl_nvtx) AS seen);
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_sections AS VALUES
   (38, 'nccl', 'NCCL collectives (per rank, overlap with compute, rank skew)',
-   'llm_nccl, llm_nccl_skew',
+   'llm_nccl, llm_nccl_skew, llm_nccl_nvtx',
    'NCCL kernels of `CUPTI_ACTIVITY_KIND_KERNEL` (name contains "nccl"; collective from '
    || 'the name) per rank = (PID from `globalPid`, `deviceId`); hidden time = overlap '
    || 'with the union of the rank''s other kernels; skew = spread of the start times of '
-   || 'the n-th instance of a collective on each rank.',
+   || 'the n-th instance of a collective on each rank. NCCL NVTX ranges of `NVTX_EVENTS` '
+   || '(NCCL''s API ranges: "nccl" + upper-case letter or domain NCCL; framework ranges: "nccl:..."; '
+   || 'PID from `globalTid`).',
    'Ranks are only comparable within one file (one clock): a per-rank capture shows no '
    || 'skew. Skew pairs instances by their order on each rank, so a rank that missed or '
-   || 'added an instance shifts the pairing. NCCL time includes waiting for peers.',
+   || 'added an instance shifts the pairing. NCCL time includes waiting for peers. '
+   || 'NCCL NVTX times are host calls (enqueue), not GPU communication.',
    'nccl', '`globalPid` (kernel rows)');
 
 CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_tables AS VALUES
@@ -112,4 +151,7 @@ CREATE TEMP VIEW IF NOT EXISTS _nsys_nccl_tables AS VALUES
    20, NULL, NULL, NULL, 0),
   ('nccl', 2, 'nccl_skew', 'llm_nccl_skew', NULL,
    'collective, ranks, instances, avg_skew_us, max_skew_us, late_pid, late_device_id, late_pct',
-   20, 'Start skew across ranks:', NULL, NULL, 0);
+   20, 'Start skew across ranks:', NULL, NULL, 0),
+  ('nccl', 3, 'nccl_nvtx', 'llm_nccl_nvtx', NULL,
+   'pid, domain, source, range_name, collective, count, total_ms, avg_us, max_us',
+   20, 'NCCL NVTX ranges (host calls):', NULL, NULL, 0);

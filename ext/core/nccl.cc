@@ -9,14 +9,21 @@
 namespace nsysexplain::core {
 namespace {
 
+// Whether `needle` (letters only) occurs in `s`, case folded, with '_'
+// inside `s` skipped ("all_reduce" holds "AllReduce").
 bool ContainsFolded(std::string_view s, std::string_view needle) {
-  if (needle.size() > s.size()) return false;
-  for (size_t i = 0; i + needle.size() <= s.size(); ++i) {
-    size_t j = 0;
-    while (j < needle.size() &&
-           std::tolower(static_cast<unsigned char>(s[i + j])) ==
-               std::tolower(static_cast<unsigned char>(needle[j])))
+  auto lower = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+  for (size_t i = 0; i < s.size(); ++i) {
+    size_t j = 0, k = i;
+    while (j < needle.size() && k < s.size()) {
+      if (s[k] == '_' && k > i) {
+        ++k;
+        continue;
+      }
+      if (lower(s[k]) != lower(needle[j])) break;
       ++j;
+      ++k;
+    }
     if (j == needle.size()) return true;
   }
   return false;

@@ -10,8 +10,9 @@ namespace nsysexplain::core {
 // "AllReduce", "AllGather", "ReduceScatter", "Broadcast", "Reduce",
 // "SendRecv", "Send", "Recv", "AllToAll" for a kernel whose name contains
 // "nccl" (any case) and that collective (the longest match wins:
-// ReduceScatter before Reduce, SendRecv before Send); "Other" for another
-// NCCL kernel; "" when the name is not NCCL's.
+// ReduceScatter before Reduce, SendRecv before Send; '_' inside the name is
+// skipped, so the NVTX range names "ncclAllReduce" and "nccl:all_reduce"
+// match too); "Other" for another NCCL name; "" when the name is not NCCL's.
 std::string_view NcclCollective(std::string_view kernel_name);
 
 // Start skew across ranks. `starts[r]` holds rank r's start times of one

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "conformance.h"
@@ -171,6 +173,54 @@ TEST(RestOfTrace, NcclPerRankAndSkew) {
   EXPECT_EQ(s.rows[0][1].i, 33);
   EXPECT_EQ(s.rows[0][2].i, total);
   EXPECT_EQ(s.rows[0][3].i, mx);
+}
+
+// The same capture's NCCL NVTX ranges: NCCL's own (ncclSend/Recv/Group*/
+// CommCount in undeclared domain 1) and PyTorch's "nccl:all_to_all, op_id =
+// N" (default domain, one name per op_id, folded to one row per rank),
+// recomputed from the raw NVTX_EVENTS rows.
+TEST(RestOfTrace, NcclNvtxRanges) {
+  CONFORMANCE_REQUIRE_TRACE("nsysai_mfu_2gpu_before");
+  auto db = OpenTrace("nsysai_mfu_2gpu_before", true);
+  const std::string raw =
+      "SELECT (e.globalTid >> 24) & 16777215, coalesce(s.value, e.text), e.\"end\" - e.start, "
+      "e.domainId FROM NVTX_EVENTS AS e LEFT JOIN StringIds AS s ON s.id = e.textId "
+      "WHERE e.eventType = 59 AND e.\"end\" IS NOT NULL";
+  std::map<std::tuple<int64_t, std::string, std::string>, std::pair<int64_t, int64_t>> want;
+  for (const Row& r : db->Query(raw).rows) {
+    std::string name = r[1].s;
+    std::string source;
+    if (name.rfind("nccl:", 0) == 0) {
+      source = "framework";
+      name = name.substr(0, name.find(", "));
+    } else if (name.size() > 4 && name.rfind("nccl", 0) == 0 && std::isupper(name[4])) {
+      source = "nccl_api";
+      EXPECT_EQ(r[3].i, 1) << name;
+    } else {
+      continue;
+    }
+    auto& w = want[{r[0].i, source, name}];
+    ++w.first;
+    w.second += r[2].i;
+  }
+  ASSERT_EQ(want.size(), 12u);  // 2 ranks x (5 NCCL API names + nccl:all_to_all)
+  Result v = db->Query("SELECT pid, source, range_name, count, total_ms, collective "
+                       "FROM llm_nccl_nvtx");
+  ASSERT_EQ(v.rows.size(), want.size());
+  for (const Row& r : v.rows) {
+    auto it = want.find({r[0].i, r[1].s, r[2].s});
+    ASSERT_NE(it, want.end()) << r[2].s;
+    EXPECT_EQ(r[3].i, it->second.first) << r[2].s;
+    EXPECT_NEAR(r[4].num(), it->second.second / 1e6, 1e-6) << r[2].s;
+  }
+  EXPECT_EQ(db->Int("SELECT sum(count) FROM llm_nccl_nvtx WHERE pid = 144 AND "
+                    "collective = 'AllToAll'"),
+            32);
+  Result c = db->Query("SELECT DISTINCT range_name, collective FROM llm_nccl_nvtx ORDER BY 1");
+  std::string got;
+  for (const Row& r : c.rows) got += r[0].s + "=" + r[1].s + " ";
+  EXPECT_EQ(got, "nccl:all_to_all=AllToAll ncclCommCount=Other ncclGroupEnd=Other "
+                 "ncclGroupStart=Other ncclRecv=Recv ncclSend=Send ");
 }
 
 }  // namespace

@@ -137,13 +137,59 @@ TEST_F(BusyIdleNccl, NcclPerRankOverlapAndSkew) {
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_findings WHERE rule = 'nccl_rank_skew'"), 0);
 }
 
+// NCCL NVTX ranges (us): NCCL's own ranges in a declared "NCCL" domain and
+// undeclared/default-domain ncclX names, PyTorch's "nccl:" ranges with
+// emit_nvtx suffixes folded, an open range, and ranges that are not NCCL's.
+TEST_F(BusyIdleNccl, NcclNvtxRanges) {
+  const int64_t us = 1000;
+  const int64_t t1 = Gtid(1, 1), t2 = Gtid(2, 2);
+  TraceBuilder::Nvtx dom;
+  dom.type = 75;
+  dom.start = 0;
+  dom.global_tid = t1;
+  dom.text = "NCCL";
+  dom.domain = 5;
+  t().AddNvtx(dom);
+  auto range = [&](int64_t b, std::optional<int64_t> e, const std::string& name,
+                   int64_t tid, std::optional<int64_t> domain) {
+    TraceBuilder::Nvtx n;
+    n.start = b * us;
+    n.end = e ? std::optional<int64_t>(*e * us) : std::nullopt;
+    n.text_id = name;
+    n.global_tid = tid;
+    n.domain = domain;
+    t().AddNvtx(n);
+  };
+  range(0, 40, "ncclGroupEnd", t1, 5);
+  range(100, 150, "ncclGroupEnd", t1, 5);
+  range(1, 3, "ncclAllReduce", t1, 5);
+  range(200, std::nullopt, "ncclAllReduce", t1, 5);  // never closed
+  range(10, 110, "nccl:all_reduce, op_id = 7", t1, std::nullopt);
+  range(300, 320, "nccl:all_reduce, op_id = 9, sizes = [[4096]]", t1, std::nullopt);
+  range(5, 6, "ncclSend", t2, std::nullopt);  // PID 2, default domain
+  range(0, 500, "forward", t1, std::nullopt);
+  range(0, 500, "nccl_helper_setup", t1, std::nullopt);  // no upper case after "nccl"
+  Kernel(0, 10, "gemm", 7);
+  Conn& c = Open();
+  EXPECT_EQ(Render(c.Query("SELECT * FROM llm_nccl_nvtx")),
+            "1||framework|nccl:all_reduce|AllReduce|2|0.12|60.0|100.0|0\n"
+            "1|NCCL|nccl_api|ncclGroupEnd|Other|2|0.09|45.0|50.0|0\n"
+            "1|NCCL|nccl_api|ncclAllReduce|AllReduce|1|0.002|2.0|2.0|1\n"
+            "2||nccl_api|ncclSend|Send|1|0.001|1.0|1.0|0\n");
+  // NCCL NVTX ranges alone make the section available; the kernel tables are
+  // empty (no NCCL kernels).
+  EXPECT_EQ(c.Int("SELECT available FROM llm_report_sections WHERE section_id = 'nccl'"), 1);
+  EXPECT_EQ(c.Int("SELECT count(*) FROM llm_nccl"), 0);
+}
+
 TEST_F(BusyIdleNccl, NoNcclSaysWhy) {
   Kernel(0, 10, "gemm", 7);
   Conn& c = Open();
   EXPECT_EQ(c.Int("SELECT count(*) FROM llm_nccl"), 0);
   EXPECT_EQ(Render(c.Query("SELECT available, reason FROM llm_report_sections "
                            "WHERE section_id = 'nccl'")),
-            "0|no NCCL kernels (kernel names containing \"nccl\") in the kernel table\n");
+            "0|no NCCL kernels (kernel names containing \"nccl\") in the kernel table and no "
+            "NCCL NVTX ranges\n");
 }
 
 }  // namespace

@@ -138,6 +138,26 @@ TEST(Nccl, Collectives) {
   EXPECT_EQ(NcclCollective(""), "");
 }
 
+// NVTX range names: NCCL's own (API function names) and PyTorch's
+// ProcessGroupNCCL ranges ("nccl:all_reduce"), where '_' separates words.
+TEST(Nccl, CollectivesOfNvtxRangeNames) {
+  EXPECT_EQ(NcclCollective("ncclAllReduce"), "AllReduce");
+  EXPECT_EQ(NcclCollective("ncclSend"), "Send");
+  EXPECT_EQ(NcclCollective("ncclRecv"), "Recv");
+  EXPECT_EQ(NcclCollective("ncclGroupEnd"), "Other");
+  EXPECT_EQ(NcclCollective("ncclCommCount"), "Other");
+  EXPECT_EQ(NcclCollective("nccl:all_reduce"), "AllReduce");
+  EXPECT_EQ(NcclCollective("nccl:reduce_scatter"), "ReduceScatter");
+  EXPECT_EQ(NcclCollective("nccl:_all_gather_base"), "AllGather");
+  EXPECT_EQ(NcclCollective("nccl:all_to_all, op_id = 994474"), "AllToAll");
+  EXPECT_EQ(NcclCollective("nccl:broadcast"), "Broadcast");
+  EXPECT_EQ(NcclCollective("nccl:reduce"), "Reduce");
+  // A '_' between words never joins a word with the next one's start:
+  // Reduce_Sum is Reduce, not ReduceScatter; a leading '_' is not skipped.
+  EXPECT_EQ(NcclCollective("ncclDevKernel_Reduce_Sum_f32_RING"), "Reduce");
+  EXPECT_EQ(NcclCollective("nccl_x_Send_Recv"), "SendRecv");
+}
+
 TEST(Nccl, RankSkewPerRankInstances) {
   // Rank 0 ran 3 instances, rank 1 two, rank 2 one: instance 0 over 3 ranks
   // (spread 30 - 10 = 20, rank 2 last), instance 1 over 2 (spread 5, rank 1
