@@ -693,6 +693,22 @@ void CheckViews(Db& db, const json& t) {
     ExpectSame("llm_nvtx_ranges", TruthRanges(t), ext, kRangeCols);
   }
   {
+    // The generator's NCCL ranges (domain NCCL: ncclAllReduce, ncclGroupEnd,
+    // ...) are exactly llm_nccl_nvtx, summed over PIDs; nothing else is.
+    SCOPED_TRACE("llm_nccl_nvtx");
+    Table want, ext;
+    for (const auto& [k, v] : TruthRanges(t))
+      if (k[0] == "NCCL") want[k] = v;
+    db.Query("SELECT domain, range_name, sum(count), sum(total_ms), sum(open_count), "
+             "min(source), max(source) FROM llm_nccl_nvtx GROUP BY domain, range_name",
+             [&](sqlite3_stmt* st) {
+               ext[{Text(st, 0), Text(st, 1)}] = {I64(st, 2), MsToNs(st, 3), I64(st, 4)};
+               EXPECT_EQ(Text(st, 5), "nccl_api");
+               EXPECT_EQ(Text(st, 6), "nccl_api");
+             });
+    ExpectSame("llm_nccl_nvtx", want, ext, kRangeCols);
+  }
+  {
     SCOPED_TRACE("llm_nvtx_kernel_time");
     const bool dom_in = AttrHasDomain(t, "nvtx_attr_innermost");
     const bool dom_cl = AttrHasDomain(t, "nvtx_attr_inclusive");
