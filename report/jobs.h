@@ -1,4 +1,4 @@
-// How many traces the multi-rank renderer renders at once (report/ranks.cc);
+// How many traces the multi-rank renderer renders at once (report/ranks_render.cc);
 // header-only so that tests use it without the renderer library.
 #pragma once
 #include <algorithm>

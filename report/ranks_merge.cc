@@ -1,39 +1,24 @@
-#include "ranks.h"
-
-#include <glob.h>
-#include <sys/stat.h>
-
+// The many-ranks mode's data: the report.json "rank" block of one trace
+// (BuildRankBlock, from the views), reading the blocks back (ReadDoc), and
+// the merge of their ranks (Merge): clocks, the per-rank table and its
+// stragglers, collective wait per instance, kernel categories.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
-#include <filesystem>
-#include <fstream>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
-#include <thread>
 #include <tuple>
 
 #include "core/percentile.h"
 #include "errors.h"
-#include "md_writer.h"
+#include "ranks.h"
+#include "ranks_internal.h"
 #include "render.h"
 #include "text.h"
-#include "trace_input.h"
 
 namespace nsysexplain::render {
+namespace ranks_detail {
 namespace {
-
-using json = nlohmann::ordered_json;
-
-std::string Stem(const std::string& path) {
-  std::string s = std::filesystem::path(path).filename().string();
-  const size_t dot = s.rfind('.');
-  return dot == std::string::npos || dot == 0 ? s : s.substr(0, dot);
-}
 
 json Num(const Cell& c) {
   if (c.is_null()) return nullptr;
@@ -52,83 +37,6 @@ Table TryQuery(Db& db, const std::string& sql, const std::vector<Param>& p, json
     return {};
   }
 }
-
-bool HasGlob(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
-
-bool IsDir(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool Exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-std::vector<std::string> Glob(const std::string& pattern) {
-  glob_t g{};
-  std::vector<std::string> out;
-  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
-    for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
-  ::globfree(&g);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// Files named by arguments: as given, a directory's files ending in `ext`,
-// or a glob's matches.
-std::vector<std::string> Expand(const std::vector<std::string>& args, const std::string& ext) {
-  std::vector<std::string> out;
-  for (const std::string& a : args) {
-    if (IsDir(a)) {
-      std::vector<std::string> in;
-      for (const auto& e : std::filesystem::directory_iterator(a))
-        if (e.path().string().size() > ext.size() &&
-            e.path().string().compare(e.path().string().size() - ext.size(), ext.size(), ext) == 0)
-          in.push_back(e.path().string());
-      if (in.empty()) throw FatalError(a, "directory holds no *" + ext + " file");
-      std::sort(in.begin(), in.end());
-      out.insert(out.end(), in.begin(), in.end());
-    } else if (!Exists(a) && HasGlob(a)) {
-      std::vector<std::string> m = Glob(a);
-      if (m.empty()) throw FatalError(a, "no file matches this pattern");
-      out.insert(out.end(), m.begin(), m.end());
-    } else {
-      out.push_back(a);
-    }
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- merge
-
-struct Steps {
-  int64_t steps = 0;
-  std::optional<double> p50, p99;
-};
-
-struct Coll {
-  int64_t instances = 0;            // on the rank (all of them)
-  std::vector<int64_t> start, end;  // the first kRankInstanceLimit
-};
-
-struct RankIn {
-  std::string name, file, trace, source;
-  int64_t pid = 0;
-  int64_t device = 0;
-  int64_t kernels = 0;
-  double kernel_ms = 0;
-  std::optional<double> busy_ms;
-  std::map<std::string, Steps> steps;  // phase ->
-  std::vector<std::pair<std::string, double>> categories;
-  std::map<std::string, Coll> coll;
-};
-
-struct FileIn {
-  std::string file, trace, source, session_utc, host;
-  std::string clock = "all";  // files with one clock key share a clock
-  std::optional<int64_t> win_start, win_end;
-};
 
 [[noreturn]] void Bad(const std::string& source, const std::string& what) {
   throw FatalError(source, "not a report.json with a \"rank\" block of " +
@@ -239,14 +147,7 @@ std::optional<double> PctOver(const std::optional<double>& v, const std::optiona
   return std::round(1000.0 * (*v / *ref - 1)) / 10.0;
 }
 
-struct Merged {
-  std::vector<FileIn> files;
-  std::vector<RankIn> ranks;
-  std::vector<std::pair<std::string, std::string>> warnings;  // code, message
-  std::vector<std::string> caveats, findings;
-  bool one_clock = true;  // every rank from one file, or windows that overlap
-  Table ranks_t, colls_t, waits_t, cats_t;
-};
+}  // namespace
 
 Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
   Merged m;
@@ -507,120 +408,9 @@ Merged Merge(const std::vector<std::pair<std::string, json>>& docs) {
   return m;
 }
 
-struct MergedTable {
-  const char* name;
-  const char* title;
-  const char* note;
-  const Table Merged::*table;
-};
+}  // namespace ranks_detail
 
-constexpr MergedTable kTables[] = {
-    {"ranks", "Ranks",
-     "Per rank (file stem, PID, device): decode/prefill step p50/p99 of llm_steps (warm-up "
-     "steps excluded), kernel time and count of llm_kernel_categories_by_pid, GPU busy of "
-     "llm_gpu_idle (the device's kernel union, every process on it). vs_median: percent above "
-     "the median rank. straggler = 1 when decode p50 or kernel time is at least 10% above the "
-     "median rank, or the rank starts last in at least half of the instances of a collective "
-     "whose mean start spread is 100 us or more.",
-     &Merged::ranks_t},
-    {"ranks_collectives", "Collective wait",
-     "llm_nccl_instances: the n-th instance of a collective on each rank (counted per rank in "
-     "start order) is compared across ranks; start spread = latest - earliest start = how long "
-     "the fastest rank waits for the slowest; end spread the same for the ends.",
-     &Merged::colls_t},
-    {"ranks_waits", "Wait per rank",
-     "Per rank and collective: mean of (latest start of the instance - this rank's start); "
-     "last_pct = share of the instances this rank started last.",
-     &Merged::waits_t},
-    {"ranks_categories", "Kernel categories per rank",
-     "llm_kernel_categories_by_pid summed per rank.", &Merged::cats_t},
-};
-
-std::string RenderMergedMd(const Merged& m) {
-  MdWriter md(true);
-  md.Line("# nsys-explain ranks report");
-  md.Blank();
-  md.Bullet("Inputs", std::to_string(m.files.size()) + " traces, " +
-                          std::to_string(m.ranks.size()) + " ranks");
-  for (const FileIn& f : m.files)
-    md.Bullet("Trace", MdCode(f.trace) + " (host " + (f.host.empty() ? "unknown" : f.host) +
-                           ", session start " +
-                           (f.session_utc.empty() ? std::string("unknown") : f.session_utc) + ")");
-  md.Bullet("Rank names",
-            "`<file stem>:pid<PID>:gpu<device>` (from the trace, not from the "
-            "argument order)");
-  for (const std::string& c : m.caveats) md.Bullet("Caveat", c);
-  md.Blank();
-  md.Line("## Findings");
-  md.Blank();
-  if (m.findings.empty())
-    md.Line("_No straggler and no collective with a mean start spread of " +
-            Fixed(kWaitFindingUs, 0) + " us or more._");
-  for (const std::string& f : m.findings) md.Line("- " + MdInline(f));
-  md.Blank();
-  md.Line("## Warnings");
-  md.Blank();
-  if (m.warnings.empty()) md.Line("_None._");
-  for (const auto& [code, msg] : m.warnings) md.Line("- `" + code + "`: " + MdInline(msg));
-  for (const MergedTable& t : kTables) {
-    md.Blank();
-    md.Line(std::string("## ") + t.title);
-    md.Blank();
-    md.Line(t.note);
-    md.Blank();
-    const Table& tab = m.*t.table;
-    if (tab.rows.empty())
-      md.Line("_Not available: " +
-              std::string(t.table == &Merged::ranks_t || t.table == &Merged::cats_t
-                              ? "no ranks"
-                              : "no collective ran on two or more ranks of one clock") +
-              "._");
-    else
-      md.Table(tab, {}, 30, std::string(t.name) + ".csv");
-  }
-  return md.str();
-}
-
-std::string RenderMergedJson(const Merged& m) {
-  json inputs = json::array();
-  for (const FileIn& f : m.files) {
-    json names = json::array();
-    for (const RankIn& r : m.ranks)
-      if (r.trace == f.trace && r.file == f.file) names.push_back(r.name);
-    inputs.push_back({{"trace", f.trace},
-                      {"file", f.file},
-                      {"session_start_utc", f.session_utc},
-                      {"host", f.host},
-                      {"kernel_window_start_ns", f.win_start ? json(*f.win_start) : json(nullptr)},
-                      {"kernel_window_end_ns", f.win_end ? json(*f.win_end) : json(nullptr)},
-                      {"ranks", names}});
-  }
-  json warnings = json::array();
-  for (const auto& [code, msg] : m.warnings) warnings.push_back({{"code", code}, {"message", msg}});
-  json tables = json::object();
-  for (const MergedTable& t : kTables) tables[t.name] = TableToJson(m.*t.table);
-  json doc = {{"schema_version", kJsonSchemaVersion},
-              {"kind", "ranks"},
-              {"tool", {{"name", kToolName}, {"version", ExtensionVersion()}}},
-              {"generated_at", UtcNow()},
-              {"inputs", inputs},
-              {"clocks_comparable", m.one_clock},
-              {"caveats", m.caveats},
-              {"warnings", warnings},
-              {"findings", m.findings},
-              {"tables", tables}};
-  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
-OutputFiles RenderMerged(const std::vector<std::pair<std::string, json>>& docs) {
-  Merged m = Merge(docs);
-  OutputFiles out = {{"report.md", RenderMergedMd(m)}, {"report.json", RenderMergedJson(m)}};
-  for (const MergedTable& t : kTables)
-    out.emplace_back(std::string("tables/") + t.name + ".csv", RenderCsv(m.*t.table));
-  return out;
-}
-
-}  // namespace
+using namespace ranks_detail;
 
 json BuildRankBlock(Db& db, const std::string& trace_path) {
   json missing = json::array();
@@ -708,94 +498,6 @@ json BuildRankBlock(Db& db, const std::string& trace_path) {
           {"file", stem},           {"trace", trace_path},
           {"clock", clock},         {"instance_limit", kRankInstanceLimit},
           {"unavailable", missing}, {"ranks", out}};
-}
-
-bool IsMultiTrace(const std::vector<std::string>& args) {
-  return args.size() > 1 ||
-         (args.size() == 1 && (IsDir(args[0]) || (!Exists(args[0]) && HasGlob(args[0]))));
-}
-
-std::vector<std::string> ExpandTraceArgs(const std::vector<std::string>& args) {
-  return Expand(args, ".sqlite");
-}
-
-OutputFiles RenderRanks(const std::vector<std::string>& traces, const RankRenderOptions& o) {
-  std::map<std::string, std::string> stems;
-  for (const std::string& t : traces) {
-    CheckTracePath(t);
-    if (auto [it, fresh] = stems.emplace(Stem(t), t); !fresh)
-      throw FatalError(t, "has the file stem of " + it->second +
-                              " (rank names and ranks/<stem>/ would collide; rename one)");
-  }
-  struct Done {
-    OutputFiles files;
-    std::string json;
-    std::exception_ptr error;
-  };
-  std::vector<Done> done(traces.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < traces.size();) {
-      try {
-        Options opt = o.opt;
-        opt.trace_path = traces[i];
-        Db db = OpenTrace(traces[i]);
-        Report rep;
-        try {
-          ApplySettings(db, opt);
-          rep = BuildReport(db, opt);
-        } catch (const DbError& e) {
-          throw FatalError(traces[i], std::string("query failed: ") + e.what());
-        }
-        const std::string dir = "ranks/" + Stem(traces[i]) + "/";
-        done[i].json = RenderJson(rep);
-        if (o.md) done[i].files.emplace_back(dir + "report.md", RenderMarkdown(rep));
-        if (o.json) done[i].files.emplace_back(dir + "report.json", done[i].json);
-        if (o.html) done[i].files.emplace_back(dir + "report.html", RenderHtml(rep));
-        if (o.csv)
-          for (auto& [name, data] : RenderCsvFiles(rep))
-            done[i].files.emplace_back(dir + name, std::move(data));
-      } catch (...) {
-        done[i].error = std::current_exception();
-      }
-    }
-  };
-  uint64_t largest = 0;
-  for (const std::string& t : traces) {
-    std::error_code ec;
-    uint64_t n = std::filesystem::file_size(t, ec);
-    if (!ec) largest = std::max(largest, n);
-  }
-  const size_t jobs = JobsWithinMemory(
-      std::min<size_t>(size_t(std::max(o.jobs, 1)), traces.size()), AvailableMemoryBytes(),
-      largest);
-  std::vector<std::thread> pool;
-  for (size_t j = 1; j < jobs; ++j) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const Done& d : done)
-    if (d.error) std::rethrow_exception(d.error);
-  std::vector<std::pair<std::string, json>> docs;
-  for (size_t i = 0; i < traces.size(); ++i)
-    docs.emplace_back(traces[i], json::parse(done[i].json));
-  OutputFiles out = RenderMerged(docs);
-  for (Done& d : done)
-    for (auto& f : d.files) out.push_back(std::move(f));
-  return out;
-}
-
-OutputFiles MergeRankReports(const std::vector<std::string>& args) {
-  std::vector<std::pair<std::string, json>> docs;
-  for (const std::string& p : Expand(args, ".json")) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw FatalError(p, "cannot open");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    json doc = json::parse(ss.str(), nullptr, false);
-    if (doc.is_discarded()) throw FatalError(p, "not valid JSON");
-    docs.emplace_back(p, std::move(doc));
-  }
-  return RenderMerged(docs);
 }
 
 }  // namespace nsysexplain::render
