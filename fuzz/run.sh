@@ -43,10 +43,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # the core count) at once: fuzz_trace_db's seed replay alone takes most of
 # the short CI run. Each one's result is printed in harness order.
 parallel=${NSYSEXPLAIN_FUZZ_PARALLEL:-$(nproc 2>/dev/null || echo 2)}
-# FUZZ_SEED_SHARDS=N (the test command sets 3 for fuzz_trace_db, whose every
-# seed runs all views under ASan: ~0.6 s each): replay only the seeds of one
-# shard (sorted seed i where i % N = day of the year % N), so CI replays a
-# different third each day and stays in its time budget. Default 1: all.
+# FUZZ_SEED_SHARDS=N: replay only the seeds of one shard of fuzz_trace_db's
+# seeds (sorted seed i where i % N = day of the year % N, a different shard
+# each day), should its replay (every seed runs all views under ASan: ~0.25 s
+# each, ~90-100 s for the 374) outgrow the time budget. Default 1: all (the
+# test command replays all).
 shards=${FUZZ_SEED_SHARDS:-1}
 seed_dir() {
   local h=$1
