@@ -67,10 +67,19 @@ DurationStats FromUnsorted(int64_t* v, size_t n) {
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  // After a selection at rank r every value right of r is >= v[r], so rank
+  // r + 1 (the other side of an interpolation) is the minimum of that tail:
+  // a linear scan, not a second selection.
   size_t begin = 0;
   for (size_t r : ranks) {
+    if (r < begin) continue;  // already in place
     std::nth_element(v + begin, v + r, v + n);
-    begin = r + 1;
+    if (r + 1 < n && std::binary_search(ranks.begin(), ranks.end(), r + 1)) {
+      std::iter_swap(v + r + 1, std::min_element(v + r + 1, v + n));
+      begin = r + 2;
+    } else {
+      begin = r + 1;
+    }
   }
   // v[r] now holds the r-th smallest value for every needed rank, which is
   // all PercentileSorted reads (0 < pos < n - 1 since n > 64).
