@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <exception>
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,21 +28,41 @@ void Session::PrepareAll(bool nvtx_kernel_map) {
   Get<GraphTrace>(window_);
   PrepareOptions opt;
   opt.nvtx_kernel_map = nvtx_kernel_map;
-  std::vector<const AnalysisModule*> jobs;
+  struct Job {
+    std::string name;
+    std::function<void()> run;
+  };
+  std::vector<Job> jobs;
   for (const AnalysisModule* m : Analyses())
-    if (m->prepare) jobs.push_back(m);
+    if (m->prepare) jobs.push_back({m->name, [this, m, &opt] { m->prepare(*this, opt); }});
   // The slowest first (nvtx_attribution), so the rest fill the other core.
-  std::stable_sort(jobs.begin(), jobs.end(), [](const AnalysisModule* a, const AnalysisModule* b) {
-    return std::string_view(a->name) == "nvtx_attribution" &&
-           std::string_view(b->name) != "nvtx_attribution";
+  std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
+    return a.name == "nvtx_attribution" && b.name != "nvtx_attribution";
   });
+  // Results that depend on the settings tables: the settings are read here,
+  // on the connection's thread; the work runs on the workers right after the
+  // slowest job has started (not last, where one core would wait for it).
+  // A settings table that cannot be read (the user dropped it) is left to
+  // the query that reads it, which reports the error.
+  for (const AnalysisModule* m : Analyses()) {
+    if (!m->plan) continue;
+    std::function<void()> run;
+    try {
+      run = m->plan(*this);
+    } catch (const Error&) {
+      continue;
+    }
+    if (run)
+      jobs.insert(jobs.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(1, jobs.size())),
+                  Job{std::string(m->name) + " (settings)", std::move(run)});
+  }
   std::atomic<size_t> next{0};
   std::vector<std::exception_ptr> errors(jobs.size());
   auto work = [&] {
     for (size_t j; (j = next.fetch_add(1)) < jobs.size();) {
       try {
-        core::ScopedTimer tm(std::string("prepare ") + jobs[j]->name);
-        jobs[j]->prepare(*this, opt);
+        core::ScopedTimer tm("prepare " + jobs[j].name);
+        jobs[j].run();
       } catch (...) {
         errors[j] = std::current_exception();
       }

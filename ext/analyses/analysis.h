@@ -11,6 +11,7 @@
 //   static Result Compute(Session&, const Scope&);
 // and is read with session.Get<Struct>(scope).
 #pragma once
+#include <functional>
 #include <vector>
 
 #include "dataset.h"
@@ -35,6 +36,13 @@ struct AnalysisModule {
   // it, like GraphTrace, is computed by PrepareAll on the connection's thread
   // before the workers start: add it there). nullptr: nothing to do.
   void (*prepare)(Session& s, const PrepareOptions& opt) = nullptr;
+  // For results that depend on the connection's settings tables (phase map,
+  // category rules, llm_settings): called by nsys_prepare() on the
+  // connection's thread before the workers start, reads those settings
+  // exactly as the module's datasets do (same cache key) and returns the
+  // work that computes the result on a worker, with the Session only; an
+  // empty function: nothing to do. nullptr: the module has none.
+  std::function<void()> (*plan)(Session& s) = nullptr;
 };
 
 // Every module, in NSYSEXPLAIN_ANALYSES order (generated registry.cc).

@@ -130,7 +130,14 @@ NSYSEXPLAIN_ANALYSIS(phases) {
                 if (map.empty())
                   return RowsOfResult(s, std::make_shared<const std::vector<P>>());
                 return RowsOfResult(s, s.Get<PhaseAttribution>(s.window(), map, key));
-              })}};
+              })},
+          nullptr,
+          [](Session& s) -> std::function<void()> {
+            auto key = std::make_shared<std::string>();
+            auto map = std::make_shared<PhaseMap>(ReadPhaseMap(s, key.get()));
+            if (map->empty()) return {};
+            return [&s, map, key] { s.Get<PhaseAttribution>(s.window(), *map, *key); };
+          }};
 }
 
 }  // namespace nsysexplain

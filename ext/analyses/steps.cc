@@ -243,9 +243,9 @@ namespace {
 using S = StepRow;
 using A = StepAgreement;
 
-// The step table for the connection's current phase map and category rules.
-std::shared_ptr<const StepTable::Result> CurrentStepTable(Session& s) {
-  std::string key;
+// The step table's inputs from the connection's current phase map, category
+// rules and llm_settings.nvtx_step_ranges, and their cache key.
+StepInputs ReadStepInputs(Session& s, std::string& key) {
   StepInputs in;
   in.map = ReadPhaseMap(s, &key);
   key += "|";
@@ -263,6 +263,13 @@ std::shared_ptr<const StepTable::Result> CurrentStepTable(Session& s) {
     if (!pat.empty()) in.step_patterns.push_back(pat);
     b = e + 1;
   }
+  return in;
+}
+
+// The step table for the connection's current settings.
+std::shared_ptr<const StepTable::Result> CurrentStepTable(Session& s) {
+  std::string key;
+  StepInputs in = ReadStepInputs(s, key);
   return s.Get<StepTable>(s.window(), in, key);
 }
 
@@ -341,7 +348,12 @@ NSYSEXPLAIN_ANALYSIS(steps) {
             auto r = CurrentStepTable(s);
             return RowsOfResult(s, std::shared_ptr<const std::vector<A>>(r, &r->agreement));
           })},
-      [](Session& s, const PrepareOptions&) { s.Get<Steps>(); }};
+      [](Session& s, const PrepareOptions&) { s.Get<Steps>(); },
+      [](Session& s) -> std::function<void()> {
+        auto key = std::make_shared<std::string>();
+        auto in = std::make_shared<StepInputs>(ReadStepInputs(s, *key));
+        return [&s, in, key] { s.Get<StepTable>(s.window(), *in, *key); };
+      }};
 }
 
 }  // namespace nsysexplain

@@ -662,6 +662,34 @@ TEST_F(ViewTest, PrepareChangesNoResult) {
   unsetenv("NSYSEXPLAIN_LOAD_PARTS");
 }
 
+// nsys_prepare() also computes the results that depend on the settings
+// tables (step table, phase attribution) for the settings of that moment;
+// a later edit of those tables is seen by the next query, as without it.
+TEST_F(ViewTest, PrepareThenSettingsEdit) {
+  AddAttributionFixture(t());
+  AddKernelFixture(t());
+  trace_->Close();
+  Conn plain(path_.path()), prepared(path_.path());
+  ASSERT_EQ(plain.Load(), "");
+  ASSERT_EQ(prepared.Load(), "");
+  EXPECT_EQ(prepared.Int("SELECT nsys_prepare()"), 1);
+  const char* views[] = {"llm_phases", "llm_steps", "llm_step_agreement", "llm_step_summary"};
+  for (const char* v : views)
+    EXPECT_EQ(Render(prepared.Query(std::string("SELECT * FROM ") + v)),
+              Render(plain.Query(std::string("SELECT * FROM ") + v)))
+        << v;
+  for (Conn* c : {&plain, &prepared}) {
+    c->Query("DELETE FROM temp.llm_phase_map");
+    c->Query("INSERT INTO temp.llm_phase_map(phase, pattern) VALUES ('all', 'a')");
+    c->Query("UPDATE temp.llm_settings SET value = 'zzz' WHERE key = 'nvtx_step_ranges'");
+  }
+  for (const char* v : views)
+    EXPECT_EQ(Render(prepared.Query(std::string("SELECT * FROM ") + v)),
+              Render(plain.Query(std::string("SELECT * FROM ") + v)))
+        << v << " after the edit";
+  EXPECT_GT(prepared.Int("SELECT count(*) FROM llm_phases WHERE phase = 'all'"), 0);
+}
+
 // Newer exports renamed tables with a version suffix: a missing NVTX_EVENTS
 // or CUPTI_ACTIVITY_KIND_RUNTIME is read from its highest-numbered variant
 // (said in llm_warnings and nsys_schema); a variant without the needed
