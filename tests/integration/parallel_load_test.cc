@@ -402,7 +402,7 @@ std::string Shape(const std::string& path, std::mt19937_64& rng, int iter) {
 TEST(ParallelLoad, RandomTracesMatchOneScan) {
   EnvGuard env;
   std::mt19937_64 rng(31337);
-  int launched = 0, iters = RandomCases(30, 9, 3);
+  int launched = 0, iters = RandomCases(30, 6, 3);
   for (int iter = 0; iter < iters; ++iter) {
     TempPath path;
     {
