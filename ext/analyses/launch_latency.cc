@@ -8,33 +8,13 @@
 
 #include "analyses/analysis.h"
 #include "core/api_names.h"
+#include "core/flat_key_set.h"
 #include "core/global_tid.h"
 #include "core/saturating.h"
 #include "core/timing.h"
 #include "loaders.h"
 
 namespace nsysexplain {
-namespace {
-
-struct StreamKey {
-  int64_t pid;
-  int32_t device, stream;
-  uint64_t what;  // name << 32 | launch api
-  bool operator==(const StreamKey& o) const {
-    return pid == o.pid && device == o.device && stream == o.stream && what == o.what;
-  }
-};
-struct StreamKeyHash {
-  size_t operator()(const StreamKey& k) const {
-    uint64_t h = static_cast<uint64_t>(k.pid) * 0x9E3779B97F4A7C15ull ^
-                 (uint64_t{static_cast<uint32_t>(k.device)} << 32 |
-                  static_cast<uint32_t>(k.stream)) * 0xBF58476D1CE4E5B9ull ^
-                 k.what * 0xC2B2AE3D27D4EB4Full;
-    return static_cast<size_t>(h ^ (h >> 31));
-  }
-};
-
-}  // namespace
 
 LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
   auto kp = s.kernels(scope);
@@ -46,21 +26,28 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
   const std::vector<int32_t>& launch = rp->kernel_launch;
   Result out;
 
-  // Whether each launch API is a graph launch, once per distinct name.
+  // Whether each launch API is a graph launch, once per distinct name (the
+  // last one remembered: most kernels share their launch API).
   std::unordered_map<uint32_t, bool> graph_api;
+  uint32_t last_api = UINT32_MAX;
+  bool last_graph = false;
   auto is_graph = [&](uint32_t api) {
+    if (api == last_api) return last_graph;
     auto [it, added] = graph_api.try_emplace(api, false);
     if (added) {
       std::string name = t->Name(api);
       std::string_view base = core::ApiBaseName(name);
       it->second = base.find("GraphLaunch") != std::string_view::npos;
     }
-    return it->second;
+    last_api = api;
+    last_graph = it->second;
+    return last_graph;
   };
 
-  // Group of each launched kernel, globally and per stream.
-  std::unordered_map<uint64_t, uint32_t> global_ids;  // name << 32 | api
-  std::unordered_map<StreamKey, uint32_t, StreamKeyHash> stream_ids;
+  // Group of each launched kernel, globally (key: name << 32 | api) and per
+  // stream (key: (pid << 32 | device, stream << 32 | global group)), in flat
+  // hash sets whose slots, dense and in first-seen order, are the row indexes.
+  core::FlatKeySet global_ids(1024), stream_ids(4096);
   std::vector<LatencyRow> global, per_stream;
   const size_t n = k.size();
   std::vector<uint32_t> g_of(n, UINT32_MAX), h_of(n, UINT32_MAX);
@@ -76,8 +63,8 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
     uint32_t api = r.name[size_t(l)];
     uint64_t what = uint64_t{k.name[i]} << 32 | api;
     bool graph = is_graph(api);
-    auto [g, gadded] = global_ids.try_emplace(what, static_cast<uint32_t>(global.size()));
-    if (gadded) {
+    const uint32_t g = global_ids.Insert(static_cast<int64_t>(what), 0);
+    if (g == global.size()) {
       LatencyRow row;
       row.name = k.name[i];
       row.base = t->BaseName(k.name[i]);
@@ -86,17 +73,19 @@ LaunchLatency::Result LaunchLatency::Compute(Session& s, const Scope& scope) {
       global.push_back(row);
     }
     int64_t pid = core::PidOf(k.global_pid[i]);
-    StreamKey sk{pid, k.device_id[i], k.stream_id[i], what};
-    auto [h, hadded] = stream_ids.try_emplace(sk, static_cast<uint32_t>(per_stream.size()));
-    if (hadded) {
-      LatencyRow row = global[g->second];
+    const uint64_t where = static_cast<uint64_t>(pid) << 32 | static_cast<uint32_t>(k.device_id[i]);
+    const uint64_t which = uint64_t{static_cast<uint32_t>(k.stream_id[i])} << 32 | g;
+    const uint32_t h =
+        stream_ids.Insert(static_cast<int64_t>(where), static_cast<int64_t>(which));
+    if (h == per_stream.size()) {
+      LatencyRow row = global[g];
       row.pid = pid;
       row.device = k.device_id[i];
       row.stream = k.stream_id[i];
       per_stream.push_back(row);
     }
-    g_of[i] = g->second;
-    h_of[i] = h->second;
+    g_of[i] = g;
+    h_of[i] = h;
     ++launch_first[size_t(l) + 1];
   }
   // Host time of each launch call, once per call and group: the kernels of
