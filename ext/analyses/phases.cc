@@ -133,10 +133,12 @@ NSYSEXPLAIN_ANALYSIS(phases) {
               })},
           nullptr,
           [](Session& s) -> std::function<void()> {
-            auto key = std::make_shared<std::string>();
-            auto map = std::make_shared<PhaseMap>(ReadPhaseMap(s, key.get()));
-            if (map->empty()) return {};
-            return [&s, map, key] { s.Get<PhaseAttribution>(s.window(), *map, *key); };
+            std::string key;
+            PhaseMap map = ReadPhaseMap(s, &key);
+            if (map.empty()) return {};
+            return [&s, map = std::move(map), key = std::move(key)] {
+              s.Get<PhaseAttribution>(s.window(), map, key);
+            };
           }};
 }
 

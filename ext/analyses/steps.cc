@@ -350,9 +350,11 @@ NSYSEXPLAIN_ANALYSIS(steps) {
           })},
       [](Session& s, const PrepareOptions&) { s.Get<Steps>(); },
       [](Session& s) -> std::function<void()> {
-        auto key = std::make_shared<std::string>();
-        auto in = std::make_shared<StepInputs>(ReadStepInputs(s, *key));
-        return [&s, in, key] { s.Get<StepTable>(s.window(), *in, *key); };
+        std::string key;
+        StepInputs in = ReadStepInputs(s, key);
+        return [&s, in = std::move(in), key = std::move(key)] {
+          s.Get<StepTable>(s.window(), in, key);
+        };
       }};
 }
 
